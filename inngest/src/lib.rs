@@ -1,0 +1,3 @@
+//! The Inngest serve protocol for Rust.
+
+pub mod ids;

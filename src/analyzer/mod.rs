@@ -1,0 +1,1 @@
+//! Analyzers: turn a transcript into insights.

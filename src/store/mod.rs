@@ -1,0 +1,1 @@
+//! Storage over sqlx, on SQLite and PostgreSQL.

@@ -1,0 +1,1 @@
+//! Transcript formats and their import into the normalized model.
