@@ -1,0 +1,104 @@
+//! An app: an id and the functions it serves.
+
+use std::collections::BTreeMap;
+
+use crate::function::{Function, Handler};
+
+/// The functions served under one app id.
+#[derive(Debug, Clone)]
+pub struct App {
+    id: String,
+    functions: Vec<Function>,
+}
+
+/// A function entry addressed by its composite id.
+#[derive(Clone)]
+pub(crate) struct Entry {
+    pub(crate) handler: Handler,
+    /// Attempts when the request does not say: retries plus one.
+    pub(crate) max_attempts: u32,
+}
+
+impl App {
+    /// An app with an id; function ids are prefixed with it (`<app>-<fn>`).
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            functions: Vec::new(),
+        }
+    }
+
+    /// Adds a function.
+    pub fn function(mut self, function: Function) -> Self {
+        self.functions.push(function);
+        self
+    }
+
+    /// The app id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The functions as defined.
+    pub fn functions(&self) -> &[Function] {
+        &self.functions
+    }
+
+    /// `<app id>-<function id>`: a plain join, with no slugging.
+    pub fn composite_id(&self, function_id: &str) -> String {
+        format!("{}-{function_id}", self.id)
+    }
+
+    /// Number of registered configs, failure companions included.
+    pub fn config_count(&self) -> usize {
+        self.functions
+            .iter()
+            .map(|function| 1 + usize::from(function.on_failure.is_some()))
+            .sum()
+    }
+
+    /// Every callable entry by composite id, failure companions included.
+    pub(crate) fn entries(&self) -> BTreeMap<String, Entry> {
+        let mut entries = BTreeMap::new();
+        for function in &self.functions {
+            let composite = self.composite_id(&function.options.id);
+            entries.insert(
+                composite.clone(),
+                Entry {
+                    handler: function.handler.clone(),
+                    max_attempts: function.options.max_attempts(),
+                },
+            );
+            if let Some(on_failure) = &function.on_failure {
+                entries.insert(
+                    format!("{composite}-failure"),
+                    Entry {
+                        handler: on_failure.clone(),
+                        max_attempts: 2,
+                    },
+                );
+            }
+        }
+        entries
+    }
+
+    /// The `functions` array of the sync payload, for a serve URL.
+    pub fn sync_functions(&self, serve_url: &url_util::ServeUrl) -> Vec<serde_json::Value> {
+        let mut configs = Vec::new();
+        for function in &self.functions {
+            let composite = self.composite_id(&function.options.id);
+            configs.push(function.options.to_sync(&composite, &serve_url.step_url(&composite)));
+            if function.on_failure.is_some() {
+                let failure_id = format!("{composite}-failure");
+                configs.push(
+                    function
+                        .options
+                        .failure_sync(&composite, &serve_url.step_url(&failure_id)),
+                );
+            }
+        }
+        configs
+    }
+}
+
+pub use crate::serve::url as url_util;
