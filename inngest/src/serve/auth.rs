@@ -1,7 +1,7 @@
 //! Request authentication for the serve endpoint.
 
 use super::{ServeHandler, ServeRequest, ServerMode};
-use crate::signing::{self, KeyUsed, SignatureError, SigningKey};
+use crate::signing::{self, KeyUsed, SigningKey};
 use crate::wire::headers;
 
 /// Result of checking a request's signature.
