@@ -87,7 +87,11 @@ impl App {
         let mut configs = Vec::new();
         for function in &self.functions {
             let composite = self.composite_id(&function.options.id);
-            configs.push(function.options.to_sync(&composite, &serve_url.step_url(&composite)));
+            configs.push(
+                function
+                    .options
+                    .to_sync(&composite, &serve_url.step_url(&composite)),
+            );
             if function.on_failure.is_some() {
                 let failure_id = format!("{composite}-failure");
                 configs.push(

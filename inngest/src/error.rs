@@ -286,9 +286,7 @@ where
     E: std::error::Error + Send + Sync + 'static,
 {
     fn non_retriable(self) -> Result<T, Error> {
-        self.map_err(|error| {
-            Error::non_retriable(error.to_string()).with_source(error)
-        })
+        self.map_err(|error| Error::non_retriable(error.to_string()).with_source(error))
     }
 
     fn retry_after(self, after: Duration) -> Result<T, Error> {

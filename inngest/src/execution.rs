@@ -68,8 +68,17 @@ pub(crate) async fn execute(
     } else {
         Mode::Targeted(StepHash::from_hex(step_id))
     };
-    let max_attempts = request.ctx.max_attempts.unwrap_or(default_max_attempts).max(1);
-    let state = SharedState::new(ExecState::new(mode, &request.steps, request.ctx.attempt, max_attempts));
+    let max_attempts = request
+        .ctx
+        .max_attempts
+        .unwrap_or(default_max_attempts)
+        .max(1);
+    let state = SharedState::new(ExecState::new(
+        mode,
+        &request.steps,
+        request.ctx.attempt,
+        max_attempts,
+    ));
 
     let invocation = Invocation {
         events: request.trigger_events(),
@@ -176,7 +185,11 @@ impl Driver {
                     }
                     return Decision::PollAgain;
                 }
-                let ops = state.found.iter().map(|found| found.planned.clone()).collect();
+                let ops = state
+                    .found
+                    .iter()
+                    .map(|found| found.planned.clone())
+                    .collect();
                 Decision::Done(Outcome::Ops {
                     ops,
                     no_retry: None,

@@ -25,7 +25,9 @@ pub struct SigningKey {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeyError {
     /// The key is empty or only a prefix.
-    #[error("the signing key is empty; set it to the `signkey-<env>-<hex>` value from the Inngest dashboard")]
+    #[error(
+        "the signing key is empty; set it to the `signkey-<env>-<hex>` value from the Inngest dashboard"
+    )]
     Empty,
     /// The key body is not hexadecimal.
     #[error(
@@ -133,7 +135,9 @@ pub enum SignatureError {
     Missing,
     #[error("the X-Inngest-Signature header is malformed; expected `t=<unix seconds>&s=<hex>`")]
     Malformed,
-    #[error("the signature timestamp {timestamp} is more than {MAX_SKEW_SECS} s away from now ({now}); check the clocks")]
+    #[error(
+        "the signature timestamp {timestamp} is more than {MAX_SKEW_SECS} s away from now ({now}); check the clocks"
+    )]
     Expired { timestamp: i64, now: i64 },
     #[error("the signature does not match the signing key or the fallback key")]
     Mismatch,
@@ -162,7 +166,10 @@ pub fn verify(
     }
 
     let canonical = canonical_form(body);
-    let candidates = [Some((primary, KeyUsed::Primary)), fallback.map(|key| (key, KeyUsed::Fallback))];
+    let candidates = [
+        Some((primary, KeyUsed::Primary)),
+        fallback.map(|key| (key, KeyUsed::Fallback)),
+    ];
     for (key, used) in candidates.into_iter().flatten() {
         if matches(key, body, timestamp, signature) {
             return Ok(used);
@@ -177,8 +184,8 @@ pub fn verify(
 }
 
 fn matches(key: &SigningKey, body: &[u8], timestamp: i64, signature: &str) -> bool {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key.hmac_key())
-        .expect("HMAC accepts keys of any length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(key.hmac_key()).expect("HMAC accepts keys of any length");
     mac.update(body);
     mac.update(timestamp.to_string().as_bytes());
     // Upper-case hex is rejected, as the official SDK compares case-sensitively.

@@ -100,7 +100,10 @@ mod tests {
             StepHash::of("my-step-id").as_str(),
             "e7d8a2f140845095749d60246ff1110c9d01d76a"
         );
-        assert_eq!(StepHash::of("").as_str(), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+        assert_eq!(
+            StepHash::of("").as_str(),
+            "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+        );
     }
 
     #[test]

@@ -44,12 +44,17 @@ impl Trigger {
 
     /// Triggers on a cron schedule.
     pub fn cron(schedule: impl Into<String>) -> Self {
-        Self::Cron { cron: schedule.into() }
+        Self::Cron {
+            cron: schedule.into(),
+        }
     }
 
     fn to_sync(&self) -> Value {
         match self {
-            Self::Event { event, expression: None } => json!({ "event": event }),
+            Self::Event {
+                event,
+                expression: None,
+            } => json!({ "event": event }),
             Self::Event {
                 event,
                 expression: Some(expression),
@@ -115,14 +120,20 @@ impl FunctionOptions {
         let mut step = Map::new();
         step.insert("id".to_owned(), json!("step"));
         step.insert("name".to_owned(), json!("step"));
-        step.insert("runtime".to_owned(), json!({ "type": "http", "url": step_url }));
+        step.insert(
+            "runtime".to_owned(),
+            json!({ "type": "http", "url": step_url }),
+        );
         if let Some(retries) = self.retries {
             step.insert("retries".to_owned(), json!({ "attempts": retries }));
         }
 
         let mut config = Map::new();
         config.insert("id".to_owned(), json!(composite_id));
-        config.insert("name".to_owned(), json!(self.name.clone().unwrap_or_else(|| self.id.clone())));
+        config.insert(
+            "name".to_owned(),
+            json!(self.name.clone().unwrap_or_else(|| self.id.clone())),
+        );
         let triggers: Vec<Value> = self.triggers.iter().map(Trigger::to_sync).collect();
         config.insert("triggers".to_owned(), Value::Array(triggers));
         config.insert("steps".to_owned(), json!({ "step": step }));

@@ -32,7 +32,8 @@ pub(crate) struct Invocation {
     pub(crate) max_attempts: u32,
 }
 
-pub(crate) type Handler = Arc<dyn Fn(Invocation, Step) -> BoxFuture<Result<Value, Error>> + Send + Sync>;
+pub(crate) type Handler =
+    Arc<dyn Fn(Invocation, Step) -> BoxFuture<Result<Value, Error>> + Send + Sync>;
 
 /// A durable function: its options, its body and an optional failure handler.
 #[derive(Clone)]
@@ -149,13 +150,18 @@ where
             let context = build_context::<T>(invocation, &step)?;
             let output = handler(context, step).await?;
             serde_json::to_value(output).map_err(|error| {
-                Error::non_retriable(format!("the function output cannot be serialized as JSON: {error}"))
+                Error::non_retriable(format!(
+                    "the function output cannot be serialized as JSON: {error}"
+                ))
             })
         })
     })
 }
 
-fn build_context<T: DeserializeOwned>(invocation: Invocation, step: &Step) -> Result<Context<T>, Error> {
+fn build_context<T: DeserializeOwned>(
+    invocation: Invocation,
+    step: &Step,
+) -> Result<Context<T>, Error> {
     let Some(first) = invocation.events.first() else {
         return Err(Error::non_retriable(
             "the call request carries no event; the executor must send `event` or `events`",

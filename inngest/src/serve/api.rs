@@ -19,9 +19,19 @@ pub enum ApiError {
         source: reqwest::Error,
     },
     #[error("{url} answered {status}: {message}")]
-    Status { url: String, status: u16, message: String },
-    #[error("{url} answered {status} with a body that is not the expected JSON ({snippet:?}); check that the API base URL points at Inngest")]
-    NotJson { url: String, status: u16, snippet: String },
+    Status {
+        url: String,
+        status: u16,
+        message: String,
+    },
+    #[error(
+        "{url} answered {status} with a body that is not the expected JSON ({snippet:?}); check that the API base URL points at Inngest"
+    )]
+    NotJson {
+        url: String,
+        status: u16,
+        snippet: String,
+    },
 }
 
 /// Client of the Inngest API for one configuration.
@@ -55,7 +65,11 @@ impl ApiClient {
     /// `base` joined with `path`, keeping any path prefix of the base.
     pub fn url(&self, path: &str) -> Url {
         let mut url = self.base.clone();
-        let joined = format!("{}/{}", url.path().trim_end_matches('/'), path.trim_start_matches('/'));
+        let joined = format!(
+            "{}/{}",
+            url.path().trim_end_matches('/'),
+            path.trim_start_matches('/')
+        );
         url.set_path(&joined);
         url
     }
@@ -79,8 +93,11 @@ impl ApiClient {
 
         let mut last = None;
         for key in keys {
-            let reply = self.send_once(method.clone(), url.clone(), body, extra_headers, key).await?;
-            let retry_with_fallback = matches!(reply.0, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN);
+            let reply = self
+                .send_once(method.clone(), url.clone(), body, extra_headers, key)
+                .await?;
+            let retry_with_fallback =
+                matches!(reply.0, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN);
             last = Some(reply);
             if !retry_with_fallback {
                 break;
@@ -139,7 +156,10 @@ impl ApiClient {
     ///
     /// # Errors
     /// [`ApiError`] for an unreachable API or a non-200 reply.
-    pub async fn run_state(&self, run_id: &str) -> Result<(Vec<Event>, Map<String, Value>), ApiError> {
+    pub async fn run_state(
+        &self,
+        run_id: &str,
+    ) -> Result<(Vec<Event>, Map<String, Value>), ApiError> {
         let batch_url = self.url(&format!("v0/runs/{run_id}/batch"));
         let events = self.get_ok(batch_url.clone()).await?;
         let events: Vec<Event> = serde_json::from_value(events).map_err(|_| ApiError::NotJson {

@@ -31,7 +31,13 @@ impl ServeHandler {
 
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let header = request.header(headers::SIGNATURE);
-        match signing::verify(header, &request.body, now, primary, config.signing_key_fallback.as_ref()) {
+        match signing::verify(
+            header,
+            &request.body,
+            now,
+            primary,
+            config.signing_key_fallback.as_ref(),
+        ) {
             Ok(KeyUsed::Primary) => Auth::Verified(primary.clone()),
             Ok(KeyUsed::Fallback) => Auth::Verified(
                 config

@@ -31,7 +31,10 @@ async fn serve(State(handler): State<ServeHandler>, request: Request<Body>) -> R
             let message = format!(
                 "the request body is larger than the {limit}-byte limit; raise INNGEST_BODY_LIMIT"
             );
-            return into_response(ServeResponse::message(StatusCode::PAYLOAD_TOO_LARGE, &message));
+            return into_response(ServeResponse::message(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &message,
+            ));
         }
     };
 

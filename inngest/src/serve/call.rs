@@ -15,7 +15,12 @@ impl ServeHandler {
         // The official SDK answers a POST without a body before looking at
         // anything else, the trust probe included.
         if request.body.iter().all(u8::is_ascii_whitespace) {
-            return ServeResponse::unauthorized();
+            return match self.inner.config.mode {
+                super::ServerMode::Dev => {
+                    ServeResponse::message(StatusCode::UNAUTHORIZED, "Unauthorized")
+                }
+                super::ServerMode::Cloud => ServeResponse::unauthorized(),
+            };
         }
 
         let key = match self.authenticate(request) {
@@ -37,7 +42,10 @@ impl ServeHandler {
 
     async fn execute_call(&self, request: &ServeRequest) -> ServeResponse {
         if let Some(content_type) = request.header("content-type") {
-            if !content_type.to_ascii_lowercase().starts_with("application/json") {
+            if !content_type
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+            {
                 return ServeResponse::message(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     &format!("unsupported content type {content_type:?}; send application/json"),
@@ -62,7 +70,9 @@ impl ServeHandler {
 
         let Some(entry) = self.inner.entries.get(&function_id).cloned() else {
             tracing::warn!(fn_id = %function_id, "call for a function this app does not serve");
-            let message = format!("Function \"{function_id}\" was not found in this app; is the app synced correctly?");
+            let message = format!(
+                "Function \"{function_id}\" was not found in this app; is the app synced correctly?"
+            );
             return error_response(StatusCode::INTERNAL_SERVER_ERROR, &internal_error(&message));
         };
 
@@ -82,7 +92,9 @@ impl ServeHandler {
                 }
             }
             let timeout = self.inner.config.target_timeout;
-            let outcome = execution::execute(&entry.handler, &call, &step_id, entry.max_attempts, timeout).await;
+            let outcome =
+                execution::execute(&entry.handler, &call, &step_id, entry.max_attempts, timeout)
+                    .await;
             outcome_response(outcome, &call)
         }
         .instrument(span)
@@ -101,8 +113,12 @@ impl ServeHandler {
                 Ok(())
             }
             Err(error) => {
-                let message = format!("failed to load the run state for a trimmed request: {error}");
-                Err(Box::new(error_response(StatusCode::INTERNAL_SERVER_ERROR, &internal_error(&message)).no_retry(false)))
+                let message =
+                    format!("failed to load the run state for a trimmed request: {error}");
+                Err(Box::new(
+                    error_response(StatusCode::INTERNAL_SERVER_ERROR, &internal_error(&message))
+                        .no_retry(false),
+                ))
             }
         }
     }
@@ -155,12 +171,14 @@ fn ops_body(ops: &[Op]) -> Value {
 fn function_error(error: &Error, call: &CallRequest) -> ServeResponse {
     let max_attempts = call.ctx.max_attempts.unwrap_or(u32::MAX);
     let final_attempt = call.ctx.attempt.saturating_add(1) >= max_attempts;
-    let no_retry = error.is_step_failure() || matches!(error.retry(), Retry::Never) || final_attempt;
+    let no_retry =
+        error.is_step_failure() || matches!(error.retry(), Retry::Never) || final_attempt;
 
     if no_retry {
         return error_response(StatusCode::BAD_REQUEST, &error.to_serialized()).no_retry(true);
     }
-    let mut response = error_response(StatusCode::INTERNAL_SERVER_ERROR, &error.to_serialized()).no_retry(false);
+    let mut response =
+        error_response(StatusCode::INTERNAL_SERVER_ERROR, &error.to_serialized()).no_retry(false);
     if let Retry::After(after) = error.retry() {
         response.set("retry-after", &after.header_value());
     }
@@ -176,7 +194,9 @@ fn internal_error(message: &str) -> SerializedError {
     let mut error = SerializedError::new("Error", message);
     error.stack = Some(format!("Error: {message}"));
     let mut error = error.with_serialized_marker();
-    error.extra.shift_insert(0, "type".to_owned(), Value::String("internal".to_owned()));
+    error
+        .extra
+        .shift_insert(0, "type".to_owned(), Value::String("internal".to_owned()));
     error
 }
 

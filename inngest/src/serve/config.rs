@@ -36,7 +36,9 @@ pub enum ConfigError {
     SigningKey(#[source] KeyError),
     #[error("INNGEST_SIGNING_KEY_FALLBACK is invalid: {0}")]
     FallbackKey(#[source] KeyError),
-    #[error("{variable} is not a valid URL ({value:?}): {source}; use a form like http://localhost:8288")]
+    #[error(
+        "{variable} is not a valid URL ({value:?}): {source}; use a form like http://localhost:8288"
+    )]
     Url {
         variable: &'static str,
         value: String,
@@ -44,7 +46,10 @@ pub enum ConfigError {
         source: url::ParseError,
     },
     #[error("{variable} must be a positive number of bytes, got {value:?}")]
-    BodyLimit { variable: &'static str, value: String },
+    BodyLimit {
+        variable: &'static str,
+        value: String,
+    },
 }
 
 /// Everything the serve handler needs to know about its deployment.

@@ -64,7 +64,11 @@ impl ServeConfig {
     /// # Errors
     /// As [`ServeConfig::from_env`].
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+        };
 
         let dev = parse_dev(get("INNGEST_DEV").as_deref());
         let mode = match dev {
@@ -76,12 +80,21 @@ impl ServeConfig {
             _ => None,
         };
 
-        let default_api = dev_url.clone().unwrap_or_else(|| default_base(&mode, CLOUD_API));
+        let default_api = dev_url
+            .clone()
+            .unwrap_or_else(|| default_base(&mode, CLOUD_API));
         let default_events = dev_url.unwrap_or_else(|| default_base(&mode, CLOUD_EVENTS));
         let base = get("INNGEST_BASE_URL");
-        let api_base_url = url_var("INNGEST_API_BASE_URL", get("INNGEST_API_BASE_URL").or(base.clone()), default_api)?;
-        let event_api_base_url =
-            url_var("INNGEST_EVENT_API_BASE_URL", get("INNGEST_EVENT_API_BASE_URL").or(base), default_events)?;
+        let api_base_url = url_var(
+            "INNGEST_API_BASE_URL",
+            get("INNGEST_API_BASE_URL").or(base.clone()),
+            default_api,
+        )?;
+        let event_api_base_url = url_var(
+            "INNGEST_EVENT_API_BASE_URL",
+            get("INNGEST_EVENT_API_BASE_URL").or(base),
+            default_events,
+        )?;
 
         let signing_key = get("INNGEST_SIGNING_KEY")
             .map(|key| SigningKey::parse(&key))
@@ -120,7 +133,11 @@ fn default_base(mode: &ServerMode, cloud: &str) -> Url {
     Url::parse(text).expect("static URL is valid")
 }
 
-fn url_var(variable: &'static str, value: Option<String>, default: Url) -> Result<Url, ConfigError> {
+fn url_var(
+    variable: &'static str,
+    value: Option<String>,
+    default: Url,
+) -> Result<Url, ConfigError> {
     let Some(value) = value else {
         return Ok(default);
     };

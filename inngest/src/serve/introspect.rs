@@ -29,21 +29,43 @@ impl ServeHandler {
                 ServeResponse::json(StatusCode::OK, &Value::Object(body))
             }
             Auth::Rejected => {
-                let succeeded = if signed { Value::Bool(false) } else { Value::Null };
-                ServeResponse::json(StatusCode::OK, &Value::Object(self.public_introspection(succeeded)))
+                let succeeded = if signed {
+                    Value::Bool(false)
+                } else {
+                    Value::Null
+                };
+                ServeResponse::json(
+                    StatusCode::OK,
+                    &Value::Object(self.public_introspection(succeeded)),
+                )
             }
         }
     }
 
     /// The body any caller may see.
-    pub(crate) fn public_introspection(&self, authentication_succeeded: Value) -> Map<String, Value> {
+    pub(crate) fn public_introspection(
+        &self,
+        authentication_succeeded: Value,
+    ) -> Map<String, Value> {
         let config = &self.inner.config;
         let mut body = Map::new();
-        body.insert("authentication_succeeded".to_owned(), authentication_succeeded);
+        body.insert(
+            "authentication_succeeded".to_owned(),
+            authentication_succeeded,
+        );
         body.insert("extra".to_owned(), json!({ "native_crypto": true }));
-        body.insert("function_count".to_owned(), json!(self.inner.app.config_count()));
-        body.insert("has_event_key".to_owned(), json!(config.event_key.is_some()));
-        body.insert("has_signing_key".to_owned(), json!(config.signing_key.is_some()));
+        body.insert(
+            "function_count".to_owned(),
+            json!(self.inner.app.config_count()),
+        );
+        body.insert(
+            "has_event_key".to_owned(),
+            json!(config.event_key.is_some()),
+        );
+        body.insert(
+            "has_signing_key".to_owned(),
+            json!(config.signing_key.is_some()),
+        );
         body.insert(
             "has_signing_key_fallback".to_owned(),
             json!(config.signing_key_fallback.is_some()),
@@ -68,7 +90,10 @@ impl ServeHandler {
         body.insert("app_id".to_owned(), json!(self.inner.app.id()));
         body.insert("capabilities".to_owned(), capabilities());
         body.insert("env".to_owned(), json!(config.env));
-        body.insert("event_api_origin".to_owned(), json!(config.event_api_base_url.as_str()));
+        body.insert(
+            "event_api_origin".to_owned(),
+            json!(config.event_api_base_url.as_str()),
+        );
         body.insert(
             "event_key_hash".to_owned(),
             json!(config.event_key.as_deref().map(event_key_hash)),
@@ -82,7 +107,11 @@ impl ServeHandler {
         body.insert("sdk_version".to_owned(), json!(env!("CARGO_PKG_VERSION")));
         body.insert(
             "serve_origin".to_owned(),
-            json!(serve_url.as_ref().map(|url| url.as_url().origin().ascii_serialization())),
+            json!(
+                serve_url
+                    .as_ref()
+                    .map(|url| url.as_url().origin().ascii_serialization())
+            ),
         );
         body.insert(
             "serve_path".to_owned(),
@@ -94,7 +123,12 @@ impl ServeHandler {
         );
         body.insert(
             "signing_key_fallback_hash".to_owned(),
-            json!(config.signing_key_fallback.as_ref().map(|key| key.short_hash())),
+            json!(
+                config
+                    .signing_key_fallback
+                    .as_ref()
+                    .map(|key| key.short_hash())
+            ),
         );
         if config.mode == ServerMode::Dev {
             body.insert("authentication_succeeded".to_owned(), Value::Null);
@@ -110,8 +144,8 @@ pub(crate) fn capabilities() -> Value {
 
 /// The request's path and query, as received.
 pub(crate) fn path_and_query(request: &ServeRequest) -> String {
-    request
-        .uri
-        .path_and_query()
-        .map_or_else(|| request.uri.path().to_owned(), |value| value.as_str().to_owned())
+    request.uri.path_and_query().map_or_else(
+        || request.uri.path().to_owned(),
+        |value| value.as_str().to_owned(),
+    )
 }

@@ -53,7 +53,8 @@ impl ServeResponse {
             .keys()
             .filter(|name| {
                 let name = name.as_str();
-                (name.starts_with("x-inngest-") && name != headers::SDK_HANDLED) || name == "user-agent"
+                (name.starts_with("x-inngest-") && name != headers::SDK_HANDLED)
+                    || name == "user-agent"
             })
             .cloned()
             .collect();
@@ -64,7 +65,8 @@ impl ServeResponse {
 
     /// Sets a header, ignoring values that are not valid header text.
     pub fn set(&mut self, name: &str, value: &str) {
-        let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) else {
+        let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value))
+        else {
             return;
         };
         self.headers.insert(name, value);

@@ -40,14 +40,18 @@ impl ServeHandler {
         };
 
         let config = &self.inner.config;
-        let serve_url = ServeUrl::new(url).with_overrides(config.serve_origin.as_deref(), config.serve_path.as_deref());
+        let serve_url = ServeUrl::new(url)
+            .with_overrides(config.serve_origin.as_deref(), config.serve_path.as_deref());
         let authenticated = key.is_some() || config.mode == super::ServerMode::Dev;
         let mut body = Map::new();
         body.insert("app_id".to_owned(), json!(self.inner.app.id()));
         body.insert("capabilities".to_owned(), capabilities());
         body.insert("env".to_owned(), json!(config.env));
         body.insert("framework".to_owned(), json!("axum"));
-        body.insert("functions".to_owned(), json!(self.inner.app.sync_functions(&serve_url)));
+        body.insert(
+            "functions".to_owned(),
+            json!(self.inner.app.sync_functions(&serve_url)),
+        );
         body.insert(
             "inspection".to_owned(),
             Value::Object(self.authenticated_introspection(request)),
@@ -80,7 +84,9 @@ impl ServeHandler {
         let authenticated = match self.authenticate(request) {
             Auth::NotRequired => true,
             Auth::Verified(_) => true,
-            Auth::Rejected if signed || !config.enable_unauthed_sync => return ServeResponse::unauthorized(),
+            Auth::Rejected if signed || !config.enable_unauthed_sync => {
+                return ServeResponse::unauthorized();
+            }
             Auth::NoKey if !config.enable_unauthed_sync => return ServeResponse::unauthorized(),
             Auth::Rejected | Auth::NoKey => false,
         };
@@ -129,16 +135,26 @@ impl ServeHandler {
         if let Some(kind) = server_kind {
             extra.push((headers::EXPECTED_SERVER_KIND, kind.to_owned()));
         } else {
-            extra.push((headers::EXPECTED_SERVER_KIND, config.mode.as_str().to_owned()));
+            extra.push((
+                headers::EXPECTED_SERVER_KIND,
+                config.mode.as_str().to_owned(),
+            ));
         }
         if let Some(platform) = &config.platform {
             extra.push((headers::PLATFORM, platform.clone()));
         }
 
-        let reply = self.inner.api.send(Method::POST, url.clone(), Some(&payload), &extra).await;
+        let reply = self
+            .inner
+            .api
+            .send(Method::POST, url.clone(), Some(&payload), &extra)
+            .await;
         match reply {
             Ok((status, body)) if status.is_success() && body.get("error").is_none() => {
-                let modified = body.get("modified").and_then(Value::as_bool).unwrap_or(true);
+                let modified = body
+                    .get("modified")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(true);
                 tracing::info!(url = %serve_url, %modified, "registered functions with Inngest");
                 ServeResponse::json(
                     StatusCode::OK,
@@ -146,7 +162,11 @@ impl ServeHandler {
                 )
             }
             Ok((status, body)) => {
-                let reason = format!("{} answered {status}: {}", url, super::api::error_text(&body));
+                let reason = format!(
+                    "{} answered {status}: {}",
+                    url,
+                    super::api::error_text(&body)
+                );
                 sync_failed(&serve_url.to_string(), &reason)
             }
             Err(error) => sync_failed(&serve_url.to_string(), &error.to_string()),
@@ -160,7 +180,10 @@ impl ServeHandler {
         payload.insert("deployType".to_owned(), json!("ping"));
         payload.insert("framework".to_owned(), json!("axum"));
         payload.insert("appName".to_owned(), json!(self.inner.app.id()));
-        payload.insert("functions".to_owned(), json!(self.inner.app.sync_functions(serve_url)));
+        payload.insert(
+            "functions".to_owned(),
+            json!(self.inner.app.sync_functions(serve_url)),
+        );
         payload.insert("sdk".to_owned(), json!(crate::SDK_SYNC_VALUE));
         payload.insert("v".to_owned(), json!("0.1"));
         if let Some(deploy_id) = deploy_id {
@@ -183,16 +206,22 @@ fn sync_failed(serve_url: &str, reason: &str) -> ServeResponse {
 
 /// Reads an in-band sync body, which must be exactly `{"url": "<serve url>"}`.
 fn in_band_url(body: &[u8]) -> Result<url::Url, String> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|error| format!("the in-band sync body is not JSON ({error}); send {{\"url\": \"<serve url>\"}}"))?;
+    let value: Value = serde_json::from_slice(body).map_err(|error| {
+        format!("the in-band sync body is not JSON ({error}); send {{\"url\": \"<serve url>\"}}")
+    })?;
     let Value::Object(map) = value else {
-        return Err("the in-band sync body must be an object {\"url\": \"<serve url>\"}".to_owned());
+        return Err(
+            "the in-band sync body must be an object {\"url\": \"<serve url>\"}".to_owned(),
+        );
     };
     if let Some(extra) = map.keys().find(|key| key.as_str() != "url") {
-        return Err(format!("unexpected key {extra:?} in the in-band sync body; only \"url\" is allowed"));
+        return Err(format!(
+            "unexpected key {extra:?} in the in-band sync body; only \"url\" is allowed"
+        ));
     }
     let Some(Value::String(url)) = map.get("url") else {
         return Err("the in-band sync body needs a string \"url\"".to_owned());
     };
-    url::Url::parse(url).map_err(|error| format!("the in-band sync url {url:?} is invalid: {error}"))
+    url::Url::parse(url)
+        .map_err(|error| format!("the in-band sync url {url:?} is invalid: {error}"))
 }

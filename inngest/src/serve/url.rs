@@ -106,9 +106,17 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 fn default_scheme(host: &str) -> &'static str {
     let bare = host.rsplit_once(':').map_or(host, |(name, port)| {
-        if port.chars().all(|c| c.is_ascii_digit()) { name } else { host }
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            name
+        } else {
+            host
+        }
     });
-    if is_loopback_host(bare) { "http" } else { "https" }
+    if is_loopback_host(bare) {
+        "http"
+    } else {
+        "https"
+    }
 }
 
 /// Loopback hosts: `localhost`, `127.0.0.0/8`, `::1` (bracketed or not).
@@ -116,7 +124,9 @@ pub fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")
         || host.ends_with(".localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -133,7 +143,13 @@ mod tests {
 
     #[test]
     fn loopback_host_is_http() {
-        let url = ServeUrl::infer("/api/inngest", &headers(&[("host", "127.0.0.1:3000")]), None, None).unwrap();
+        let url = ServeUrl::infer(
+            "/api/inngest",
+            &headers(&[("host", "127.0.0.1:3000")]),
+            None,
+            None,
+        )
+        .unwrap();
         assert_eq!(url.to_string(), "http://127.0.0.1:3000/api/inngest");
     }
 
@@ -160,9 +176,18 @@ mod tests {
             ("x-forwarded-proto", "https"),
         ]);
         let inferred = ServeUrl::infer("/api/inngest", &map, None, None).unwrap();
-        assert_eq!(inferred.to_string(), "https://proxy.example.com/api/inngest");
+        assert_eq!(
+            inferred.to_string(),
+            "https://proxy.example.com/api/inngest"
+        );
 
-        let configured = ServeUrl::infer("/api/inngest", &map, Some("http://app:3000"), Some("/inngest")).unwrap();
+        let configured = ServeUrl::infer(
+            "/api/inngest",
+            &map,
+            Some("http://app:3000"),
+            Some("/inngest"),
+        )
+        .unwrap();
         assert_eq!(configured.to_string(), "http://app:3000/inngest");
     }
 }

@@ -67,7 +67,12 @@ impl Step {
 
     /// Records an op the executor handles (sleep, wait, invoke) and suspends
     /// the calling branch for the rest of this request.
-    pub(crate) async fn suspend_with<T>(&self, id: ResolvedStepId, display_name: String, op: Op) -> T {
+    pub(crate) async fn suspend_with<T>(
+        &self,
+        id: ResolvedStepId,
+        display_name: String,
+        op: Op,
+    ) -> T {
         let found = FoundStep {
             id,
             display_name,

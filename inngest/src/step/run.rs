@@ -81,7 +81,11 @@ impl Step {
     /// # Errors
     /// The step's own error after its retries are exhausted, or a decode error
     /// when the memoized output no longer matches `T`.
-    pub async fn run<T, E, F, Fut>(&self, options: impl Into<RunOptions>, work: F) -> Result<T, Error>
+    pub async fn run<T, E, F, Fut>(
+        &self,
+        options: impl Into<RunOptions>,
+        work: F,
+    ) -> Result<T, Error>
     where
         T: Serialize + DeserializeOwned,
         E: Into<Error>,
@@ -91,7 +95,11 @@ impl Step {
         self.run_kind(options.into(), work).await
     }
 
-    pub(crate) async fn run_kind<T, E, F, Fut>(&self, options: RunOptions, work: F) -> Result<T, Error>
+    pub(crate) async fn run_kind<T, E, F, Fut>(
+        &self,
+        options: RunOptions,
+        work: F,
+    ) -> Result<T, Error>
     where
         T: Serialize + DeserializeOwned,
         E: Into<Error>,
@@ -104,7 +112,10 @@ impl Step {
             Reached::Memoized(id, Memo::Input(_)) | Reached::New(id) => id,
         };
 
-        let display_name = options.display_name.clone().unwrap_or_else(|| id.user_id.clone());
+        let display_name = options
+            .display_name
+            .clone()
+            .unwrap_or_else(|| id.user_id.clone());
         match self.mode() {
             Mode::Targeted(target) if target == id.hash => {}
             Mode::Targeted(_) => {
@@ -187,7 +198,8 @@ impl Step {
     /// Turns a step error into `StepError` (retry) or `StepFailed` (final).
     fn failed(&self, mut op: Op, error: &Error) -> Executed {
         let serialized = error.to_serialized();
-        let is_final = matches!(error.retry(), Retry::Never) || self.shared().lock().is_final_attempt();
+        let is_final =
+            matches!(error.retry(), Retry::Never) || self.shared().lock().is_final_attempt();
 
         if is_final {
             op.op = Opcode::StepFailed;

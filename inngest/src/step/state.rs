@@ -9,7 +9,6 @@ use serde_json::Value;
 use crate::step_id::{ResolvedStepId, StepHash, StepIdAllocator};
 use crate::wire::{Memo, Op};
 
-
 /// A step the function reached that has no memoized result yet.
 #[derive(Debug)]
 pub(crate) struct FoundStep {
@@ -94,6 +93,8 @@ impl SharedState {
     /// Locks the state. A poisoned lock is recovered: the state is only
     /// written in short sections that never panic half-way.
     pub(crate) fn lock(&self) -> MutexGuard<'_, ExecState> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

@@ -59,7 +59,9 @@ impl Step {
     ) -> Result<Option<TypedEvent<T>>, Error> {
         let id = match self.reach(id) {
             Reached::Memoized(_, Memo::Data(Value::Null)) => return Ok(None),
-            Reached::Memoized(id, Memo::Data(event)) => return parse_event(&id.user_id, event).map(Some),
+            Reached::Memoized(id, Memo::Data(event)) => {
+                return parse_event(&id.user_id, event).map(Some);
+            }
             Reached::Memoized(_, Memo::Error(error)) => return Err(Error::from_memoized(error)),
             Reached::Memoized(id, Memo::Input(_)) | Reached::New(id) => id,
         };
@@ -72,7 +74,10 @@ impl Step {
         if let Some(expression) = &wait.if_expression {
             opts.insert("if".to_owned(), Value::String(expression.clone()));
         }
-        opts.insert("timeout".to_owned(), Value::String(duration_string(wait.timeout)));
+        opts.insert(
+            "timeout".to_owned(),
+            Value::String(duration_string(wait.timeout)),
+        );
 
         let mut op = base_op(&id, Opcode::WaitForEvent, &id.user_id);
         op.opts = Some(Value::Object(opts));

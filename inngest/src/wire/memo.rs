@@ -68,7 +68,9 @@ mod tests {
     fn unwraps_single_key_objects() {
         assert_eq!(Memo::parse(&json!({"data": 1})), Memo::Data(json!(1)));
         assert_eq!(Memo::parse(&json!({"input": [2]})), Memo::Input(json!([2])));
-        assert!(matches!(Memo::parse(&json!({"error": {"message": "x"}})), Memo::Error(e) if e.name == "Error"));
+        assert!(
+            matches!(Memo::parse(&json!({"error": {"message": "x"}})), Memo::Error(e) if e.name == "Error")
+        );
     }
 
     #[test]

@@ -1,0 +1,6 @@
+//! Helpers shared by the integration tests of the `inngest` crate.
+
+#![allow(dead_code, unreachable_pub)]
+
+pub mod lab;
+pub mod vectors;
