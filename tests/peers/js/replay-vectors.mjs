@@ -24,7 +24,7 @@ import { fileURLToPath } from "node:url";
 
 const SCRIPT_DIR = path.dirname(fileURLToPath(import.meta.url));
 const VECTORS_DIR = path.resolve(
-  process.env.VECTORS_DIR ?? path.join(SCRIPT_DIR, "../../../../shared/vectors"),
+  process.env.VECTORS_DIR ?? path.join(SCRIPT_DIR, "../../vectors"),
 );
 
 const SIGNING_KEY =
