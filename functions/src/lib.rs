@@ -5,5 +5,6 @@
 //! dependency direction `service -> functions -> inngest`.
 
 pub mod domain;
+pub mod generate_insights;
 pub mod insights;
 pub mod ports;

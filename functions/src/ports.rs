@@ -12,7 +12,8 @@ use crate::insights::Insights;
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Result of a guarded job update: whether a row changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Transition {
     /// The row moved to the new state.
     Applied,

@@ -1,0 +1,186 @@
+//! `generate-call-insights`: fetch a call's transcript, analyze it, save the
+//! insights, and mark the job. Triggered by `insights/start`.
+//!
+//! Step outputs stay small (counts and the insights object); the transcript
+//! itself is read from the store inside each step that needs it, because a
+//! step output is capped at 4 MiB and run state at 32 MiB.
+
+use std::sync::Arc;
+
+use inngest::{Context, Error, Function, FunctionFailed, Step, Trigger};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{CallId, JobId, JobStage, Transcript};
+use crate::insights::Insights;
+use crate::ports::{AnalyzeError, Analyzer, BoxError, InsightsStore, StoreError, Transition};
+
+/// Function id; the composite id is `<app id>-generate-call-insights`.
+pub const FUNCTION_ID: &str = "generate-call-insights";
+
+/// Event that starts an insights job.
+pub const EVENT: &str = "insights/start";
+
+/// Data of `insights/start`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InsightsStart {
+    /// The job to run; the web app usually creates its row first, but the
+    /// function creates it when it does not exist yet.
+    pub job_id: JobId,
+    pub call_id: CallId,
+}
+
+/// Output of the `fetch` step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fetched {
+    pub segments: usize,
+    pub words: usize,
+    pub speakers: Vec<String>,
+}
+
+/// Output of the `save` step and of the function.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Saved {
+    pub job_id: JobId,
+    pub call_id: CallId,
+    /// `false` when the job had already finished and nothing was written.
+    pub saved: bool,
+}
+
+/// What the function needs from the service.
+#[derive(Clone)]
+pub struct InsightsDeps {
+    pub store: Arc<dyn InsightsStore>,
+    pub analyzer: Arc<dyn Analyzer>,
+    /// Retries after the first attempt of each step.
+    pub retries: u32,
+}
+
+/// Builds the function and its failure handler.
+pub fn function(deps: InsightsDeps) -> Function {
+    let failure_store = Arc::clone(&deps.store);
+    let retries = deps.retries;
+    Function::builder(FUNCTION_ID)
+        .name("Generate call insights")
+        .trigger(Trigger::event(EVENT))
+        .retries(retries)
+        .on_failure(move |ctx: Context<FunctionFailed<InsightsStart>>, step: Step| {
+            let store = Arc::clone(&failure_store);
+            async move { mark_failed(store, ctx, step).await }
+        })
+        .build(move |ctx: Context<InsightsStart>, step: Step| {
+            let deps = deps.clone();
+            async move { run(deps, ctx, step).await }
+        })
+}
+
+async fn run(deps: InsightsDeps, ctx: Context<InsightsStart>, step: Step) -> Result<Saved, Error> {
+    let InsightsStart { job_id, call_id } = ctx.event.data.clone();
+    let run_id = ctx.run_id.clone();
+
+    let fetched: Option<Fetched> = step
+        .run("fetch", || fetch(&deps, &job_id, &call_id, &run_id))
+        .await?;
+    let Some(fetched) = fetched else {
+        ctx.log.info(format!("job {job_id} already finished; nothing to do"));
+        return Ok(Saved { job_id, call_id, saved: false });
+    };
+    ctx.log.info(format!(
+        "analyzing call {call_id}: {} segments, {} words",
+        fetched.segments, fetched.words
+    ));
+
+    let insights: Insights = step.run("analyze", || analyze(&deps, &job_id, &call_id)).await?;
+
+    step.run("save", || save(&deps, &job_id, &call_id, &insights)).await
+}
+
+/// Marks the job `processing` and checks the transcript is there and usable.
+async fn fetch(deps: &InsightsDeps, job_id: &JobId, call_id: &CallId, run_id: &str) -> Result<Option<Fetched>, Error> {
+    let started = deps
+        .store
+        .start_job(job_id, call_id, run_id, JobStage::Fetching)
+        .await
+        .map_err(store_error)?;
+    if started == Transition::Skipped {
+        return Ok(None);
+    }
+
+    let transcript = load_transcript(deps, call_id).await?;
+    Ok(Some(Fetched {
+        segments: transcript.segments.len(),
+        words: transcript.word_count(),
+        speakers: transcript.speakers(),
+    }))
+}
+
+async fn analyze(deps: &InsightsDeps, job_id: &JobId, call_id: &CallId) -> Result<Insights, Error> {
+    deps.store
+        .set_stage(job_id, JobStage::Analyzing)
+        .await
+        .map_err(store_error)?;
+    let transcript = load_transcript(deps, call_id).await?;
+
+    deps.analyzer.analyze(&transcript).await.map_err(|error| match error {
+        AnalyzeError::Retryable { message, retry_after: Some(after), .. } => {
+            Error::retry_after(message, inngest::RetryAfter::Delay(after))
+        }
+        AnalyzeError::Retryable { message, .. } => Error::new(message),
+        AnalyzeError::Permanent { message, .. } => Error::non_retriable(message),
+    })
+}
+
+async fn save(deps: &InsightsDeps, job_id: &JobId, call_id: &CallId, insights: &Insights) -> Result<Saved, Error> {
+    deps.store
+        .set_stage(job_id, JobStage::Saving)
+        .await
+        .map_err(store_error)?;
+    let saved = deps
+        .store
+        .save_insights(job_id, call_id, insights)
+        .await
+        .map_err(store_error)?;
+    Ok(Saved {
+        job_id: job_id.clone(),
+        call_id: call_id.clone(),
+        saved: saved == Transition::Applied,
+    })
+}
+
+/// Loads the transcript; a missing call or an empty transcript cannot be
+/// fixed by retrying, so both are non-retriable.
+async fn load_transcript(deps: &InsightsDeps, call_id: &CallId) -> Result<Transcript, Error> {
+    let transcript = deps.store.load_transcript(call_id).await.map_err(store_error)?;
+    let Some(transcript) = transcript else {
+        return Err(Error::non_retriable(format!(
+            "call {call_id} has no transcript; transcribe it first (POST /api/calls/{call_id}/transcribe) or create it with one"
+        )));
+    };
+    if transcript.word_count() == 0 {
+        return Err(Error::non_retriable(format!(
+            "the transcript of call {call_id} is empty; there is nothing to analyze"
+        )));
+    }
+    Ok(transcript)
+}
+
+/// A store error: non-retriable for a missing call, retriable otherwise.
+fn store_error(error: BoxError) -> Error {
+    if let Some(StoreError::CallNotFound(call_id)) = error.downcast_ref::<StoreError>() {
+        return Error::non_retriable(format!("call {call_id} not found; create it before starting insights"));
+    }
+    Error::from_boxed(error)
+}
+
+async fn mark_failed(
+    store: Arc<dyn InsightsStore>,
+    ctx: Context<FunctionFailed<InsightsStart>>,
+    step: Step,
+) -> Result<Transition, Error> {
+    let failed = ctx.event.data;
+    let job_id = failed.event.data.job_id.clone();
+    let message = failed.error.message.clone();
+    step.run("mark-failed", || async move {
+        store.fail_job(&job_id, &message).await.map_err(store_error)
+    })
+    .await
+}
