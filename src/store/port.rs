@@ -1,0 +1,61 @@
+//! [`InsightsStore`] for [`Store`], so the functions can use it.
+
+use async_trait::async_trait;
+use functions::domain::{CallId, JobId, JobStage, Transcript};
+use functions::insights::Insights;
+use functions::ports::{BoxError, InsightsStore, StoreError, Transition};
+
+use super::{Error, Store};
+
+/// Boxes a store error, turning a missing call into the
+/// [`StoreError::CallNotFound`] that the functions look for.
+fn into_port_error(error: Error) -> BoxError {
+    match error {
+        Error::CallNotFound(call_id) => Box::new(StoreError::CallNotFound(call_id)),
+        other => Box::new(other),
+    }
+}
+
+#[async_trait]
+impl InsightsStore for Store {
+    async fn start_job(
+        &self,
+        job_id: &JobId,
+        call_id: &CallId,
+        run_id: &str,
+        stage: JobStage,
+    ) -> Result<Transition, BoxError> {
+        Store::start_job(self, job_id, call_id, run_id, stage)
+            .await
+            .map_err(into_port_error)
+    }
+
+    async fn set_stage(&self, job_id: &JobId, stage: JobStage) -> Result<Transition, BoxError> {
+        Store::set_stage(self, job_id, stage)
+            .await
+            .map_err(into_port_error)
+    }
+
+    async fn load_transcript(&self, call_id: &CallId) -> Result<Option<Transcript>, BoxError> {
+        self.load_call_transcript(call_id)
+            .await
+            .map_err(into_port_error)
+    }
+
+    async fn save_insights(
+        &self,
+        job_id: &JobId,
+        call_id: &CallId,
+        insights: &Insights,
+    ) -> Result<Transition, BoxError> {
+        Store::save_insights(self, job_id, call_id, insights)
+            .await
+            .map_err(into_port_error)
+    }
+
+    async fn fail_job(&self, job_id: &JobId, message: &str) -> Result<Transition, BoxError> {
+        Store::fail_job(self, job_id, message)
+            .await
+            .map_err(into_port_error)
+    }
+}
