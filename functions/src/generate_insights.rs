@@ -63,10 +63,12 @@ pub fn function(deps: InsightsDeps) -> Function {
         .name("Generate call insights")
         .trigger(Trigger::event(EVENT))
         .retries(retries)
-        .on_failure(move |ctx: Context<FunctionFailed<InsightsStart>>, step: Step| {
-            let store = Arc::clone(&failure_store);
-            async move { mark_failed(store, ctx, step).await }
-        })
+        .on_failure(
+            move |ctx: Context<FunctionFailed<InsightsStart>>, step: Step| {
+                let store = Arc::clone(&failure_store);
+                async move { mark_failed(store, ctx, step).await }
+            },
+        )
         .build(move |ctx: Context<InsightsStart>, step: Step| {
             let deps = deps.clone();
             async move { run(deps, ctx, step).await }
@@ -81,21 +83,34 @@ async fn run(deps: InsightsDeps, ctx: Context<InsightsStart>, step: Step) -> Res
         .run("fetch", || fetch(&deps, &job_id, &call_id, &run_id))
         .await?;
     let Some(fetched) = fetched else {
-        ctx.log.info(format!("job {job_id} already finished; nothing to do"));
-        return Ok(Saved { job_id, call_id, saved: false });
+        ctx.log
+            .info(format!("job {job_id} already finished; nothing to do"));
+        return Ok(Saved {
+            job_id,
+            call_id,
+            saved: false,
+        });
     };
     ctx.log.info(format!(
         "analyzing call {call_id}: {} segments, {} words",
         fetched.segments, fetched.words
     ));
 
-    let insights: Insights = step.run("analyze", || analyze(&deps, &job_id, &call_id)).await?;
+    let insights: Insights = step
+        .run("analyze", || analyze(&deps, &job_id, &call_id))
+        .await?;
 
-    step.run("save", || save(&deps, &job_id, &call_id, &insights)).await
+    step.run("save", || save(&deps, &job_id, &call_id, &insights))
+        .await
 }
 
 /// Marks the job `processing` and checks the transcript is there and usable.
-async fn fetch(deps: &InsightsDeps, job_id: &JobId, call_id: &CallId, run_id: &str) -> Result<Option<Fetched>, Error> {
+async fn fetch(
+    deps: &InsightsDeps,
+    job_id: &JobId,
+    call_id: &CallId,
+    run_id: &str,
+) -> Result<Option<Fetched>, Error> {
     let started = deps
         .store
         .start_job(job_id, call_id, run_id, JobStage::Fetching)
@@ -120,16 +135,26 @@ async fn analyze(deps: &InsightsDeps, job_id: &JobId, call_id: &CallId) -> Resul
         .map_err(store_error)?;
     let transcript = load_transcript(deps, call_id).await?;
 
-    deps.analyzer.analyze(&transcript).await.map_err(|error| match error {
-        AnalyzeError::Retryable { message, retry_after: Some(after), .. } => {
-            Error::retry_after(message, inngest::RetryAfter::Delay(after))
-        }
-        AnalyzeError::Retryable { message, .. } => Error::new(message),
-        AnalyzeError::Permanent { message, .. } => Error::non_retriable(message),
-    })
+    deps.analyzer
+        .analyze(&transcript)
+        .await
+        .map_err(|error| match error {
+            AnalyzeError::Retryable {
+                message,
+                retry_after: Some(after),
+                ..
+            } => Error::retry_after(message, inngest::RetryAfter::Delay(after)),
+            AnalyzeError::Retryable { message, .. } => Error::new(message),
+            AnalyzeError::Permanent { message, .. } => Error::non_retriable(message),
+        })
 }
 
-async fn save(deps: &InsightsDeps, job_id: &JobId, call_id: &CallId, insights: &Insights) -> Result<Saved, Error> {
+async fn save(
+    deps: &InsightsDeps,
+    job_id: &JobId,
+    call_id: &CallId,
+    insights: &Insights,
+) -> Result<Saved, Error> {
     deps.store
         .set_stage(job_id, JobStage::Saving)
         .await
@@ -149,7 +174,11 @@ async fn save(deps: &InsightsDeps, job_id: &JobId, call_id: &CallId, insights: &
 /// Loads the transcript; a missing call or an empty transcript cannot be
 /// fixed by retrying, so both are non-retriable.
 async fn load_transcript(deps: &InsightsDeps, call_id: &CallId) -> Result<Transcript, Error> {
-    let transcript = deps.store.load_transcript(call_id).await.map_err(store_error)?;
+    let transcript = deps
+        .store
+        .load_transcript(call_id)
+        .await
+        .map_err(store_error)?;
     let Some(transcript) = transcript else {
         return Err(Error::non_retriable(format!(
             "call {call_id} has no transcript; transcribe it first (POST /api/calls/{call_id}/transcribe) or create it with one"
@@ -166,7 +195,9 @@ async fn load_transcript(deps: &InsightsDeps, call_id: &CallId) -> Result<Transc
 /// A store error: non-retriable for a missing call, retriable otherwise.
 fn store_error(error: BoxError) -> Error {
     if let Some(StoreError::CallNotFound(call_id)) = error.downcast_ref::<StoreError>() {
-        return Error::non_retriable(format!("call {call_id} not found; create it before starting insights"));
+        return Error::non_retriable(format!(
+            "call {call_id} not found; create it before starting insights"
+        ));
     }
     Error::from_boxed(error)
 }

@@ -60,6 +60,7 @@ pub(crate) async fn execute(
     step_id: &str,
     default_max_attempts: u32,
     target_timeout: Duration,
+    client: Option<crate::client::EventClient>,
 ) -> Outcome {
     let mode = if step_id == "step" || step_id.is_empty() {
         Mode::Discovery {
@@ -73,12 +74,9 @@ pub(crate) async fn execute(
         .max_attempts
         .unwrap_or(default_max_attempts)
         .max(1);
-    let state = SharedState::new(ExecState::new(
-        mode,
-        &request.steps,
-        request.ctx.attempt,
-        max_attempts,
-    ));
+    let mut exec_state = ExecState::new(mode, &request.steps, request.ctx.attempt, max_attempts);
+    exec_state.client = client;
+    let state = SharedState::new(exec_state);
 
     let invocation = Invocation {
         events: request.trigger_events(),

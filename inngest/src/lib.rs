@@ -25,6 +25,7 @@
 //! ```
 
 pub mod app;
+pub mod client;
 pub mod context;
 pub mod error;
 pub mod execution;
@@ -39,10 +40,12 @@ pub mod time_fmt;
 pub mod wire;
 
 pub use app::App;
+pub use client::{EventClient, SendError};
 pub use context::{Context, FunctionFailed, TypedEvent};
 pub use error::{Error, ResultExt, Retry, RetryAfter, SerializedError};
 pub use function::{Function, FunctionOptions, Trigger};
-pub use step::{RunOptions, Step, WaitForEvent};
+pub use step::{Invoke, RunOptions, SentEvents, Step, WaitForEvent};
+pub use wire::Event;
 
 /// SDK name and version sent in `X-Inngest-SDK` (`<name>:v<semver>`).
 pub const SDK_HEADER_VALUE: &str = concat!("inngest-rust:v", env!("CARGO_PKG_VERSION"));

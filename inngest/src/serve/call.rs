@@ -92,9 +92,16 @@ impl ServeHandler {
                 }
             }
             let timeout = self.inner.config.target_timeout;
-            let outcome =
-                execution::execute(&entry.handler, &call, &step_id, entry.max_attempts, timeout)
-                    .await;
+            let client = Some(self.inner.events.clone());
+            let outcome = execution::execute(
+                &entry.handler,
+                &call,
+                &step_id,
+                entry.max_attempts,
+                timeout,
+                client,
+            )
+            .await;
             outcome_response(outcome, &call)
         }
         .instrument(span)

@@ -28,6 +28,7 @@ pub use env::{DevSetting, parse_dev};
 pub use response::ServeResponse;
 
 use crate::app::{App, Entry};
+use crate::client::EventClient;
 use crate::wire::headers;
 
 /// A request as the serve endpoint sees it.
@@ -65,6 +66,7 @@ struct Inner {
     entries: BTreeMap<String, Entry>,
     config: ServeConfig,
     api: ApiClient,
+    events: EventClient,
 }
 
 impl std::fmt::Debug for ServeHandler {
@@ -83,6 +85,7 @@ impl ServeHandler {
             .timeout(std::time::Duration::from_secs(30))
             .build()
             .unwrap_or_default();
+        let events = EventClient::new(http.clone(), &config);
         let api = ApiClient::new(
             http,
             config.api_base_url.clone(),
@@ -97,6 +100,7 @@ impl ServeHandler {
                 entries,
                 config,
                 api,
+                events,
             }),
         }
     }
@@ -104,6 +108,11 @@ impl ServeHandler {
     /// The app served.
     pub fn app(&self) -> &App {
         &self.inner.app
+    }
+
+    /// The event client built from the configuration.
+    pub fn event_client(&self) -> &EventClient {
+        &self.inner.events
     }
 
     /// The configuration in force.

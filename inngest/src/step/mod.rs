@@ -8,7 +8,9 @@
 //! the function future and answers 206. User code therefore cannot swallow
 //! the interrupt with `?` or `match`.
 
+mod invoke;
 mod run;
+mod send_event;
 mod sleep;
 pub(crate) mod state;
 mod wait_for_event;
@@ -18,7 +20,9 @@ use std::task::Poll;
 
 use serde_json::Value;
 
+pub use invoke::Invoke;
 pub use run::RunOptions;
+pub use send_event::SentEvents;
 pub use wait_for_event::WaitForEvent;
 
 use crate::step_id::{ResolvedStepId, StepHash};

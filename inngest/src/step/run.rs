@@ -55,6 +55,15 @@ impl RunOptions {
         }
     }
 
+    /// The op `name`: the user id, or `sendEvent` for send-event steps as the
+    /// official SDK reports them.
+    fn op_name(&self, id: &ResolvedStepId) -> String {
+        match self.kind {
+            Some("step.sendEvent") => "sendEvent".to_owned(),
+            _ => id.user_id.clone(),
+        }
+    }
+
     fn opts(&self) -> Option<Value> {
         let kind = self.kind?;
         let mut opts = Map::new();
@@ -135,6 +144,7 @@ impl Step {
 
     fn register(&self, id: &ResolvedStepId, display_name: &str, options: &RunOptions) {
         let mut planned = base_op(id, Opcode::StepPlanned, display_name);
+        planned.name = Some(options.op_name(id));
         planned.opts = Some(options.opts().unwrap_or_else(|| Value::Object(Map::new())));
         planned.data = Some(Value::Null);
         let found = FoundStep {
@@ -180,6 +190,7 @@ impl Step {
         };
 
         let mut op = base_op(id, Opcode::StepRun, display_name);
+        op.name = Some(options.op_name(id));
         op.opts = options.opts();
         op.timing = Some(timing);
         match result {

@@ -45,6 +45,8 @@ pub(crate) struct ExecState {
     pub(crate) executed: Option<super::run::Executed>,
     pub(crate) attempt: u32,
     pub(crate) max_attempts: u32,
+    /// Client for `send_event` steps, when the handler has one.
+    pub(crate) client: Option<crate::client::EventClient>,
     /// Memoized steps not yet reached; replay is over when this hits zero.
     pub(crate) memos_pending: usize,
 }
@@ -69,6 +71,7 @@ impl ExecState {
             found: Vec::new(),
             run_now: None,
             executed: None,
+            client: None,
             attempt,
             max_attempts,
             memos_pending,
