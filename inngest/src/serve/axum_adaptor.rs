@@ -44,6 +44,12 @@ async fn serve(State(handler): State<ServeHandler>, request: Request<Body>) -> R
         headers: parts.headers,
         body,
     };
+    if handler.should_stream(&request) {
+        let (head, stream) = handler.handle_streaming(request);
+        let mut out = (head.status, Body::from_stream(stream)).into_response();
+        *out.headers_mut() = head.headers;
+        return out;
+    }
     into_response(handler.handle(request).await)
 }
 

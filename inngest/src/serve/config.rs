@@ -73,6 +73,9 @@ pub struct ServeConfig {
     pub platform: Option<String>,
     /// Stream POST responses (201 with keep-alive bytes, then the envelope).
     pub streaming: bool,
+    /// Interval between keep-alive bytes of a streamed response (3 s, as
+    /// the official SDK sends them).
+    pub stream_keep_alive: Duration,
     /// Maximum request body in bytes.
     pub body_limit: usize,
     /// Answer `X-Inngest-Sync-Kind: in_band` PUTs in band.
@@ -98,6 +101,7 @@ impl ServeConfig {
             env: None,
             platform: None,
             streaming: false,
+            stream_keep_alive: Duration::from_secs(3),
             body_limit: DEFAULT_BODY_LIMIT,
             allow_in_band_sync: true,
             enable_unauthed_sync: true,

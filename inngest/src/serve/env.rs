@@ -117,6 +117,7 @@ impl ServeConfig {
             env: ENV_NAME_VARIABLES.iter().find_map(|name| get(name)),
             platform: detect_platform(&get),
             streaming: is_truthy(get("INNGEST_STREAMING").as_deref(), &["allow", "force"]),
+            stream_keep_alive: std::time::Duration::from_secs(3),
             body_limit: body_limit(get("INNGEST_BODY_LIMIT"))?,
             allow_in_band_sync: !is_false(get("INNGEST_ALLOW_IN_BAND_SYNC").as_deref()),
             enable_unauthed_sync: !is_false(get("INNGEST_ENABLE_UNAUTHED_SYNC").as_deref()),

@@ -12,6 +12,7 @@ mod config;
 mod env;
 mod introspect;
 mod response;
+mod streaming;
 mod sync;
 pub mod url;
 
