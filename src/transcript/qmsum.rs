@@ -77,6 +77,8 @@ fn clean_content(content: &str) -> String {
         }
         cleaned.push(character);
     }
+    // A turn that began with a mark can be left starting with its punctuation.
+    let cleaned = cleaned.trim_start_matches([',', '.', ';', ':', ' ']);
     cleaned.replace(",.", ".").replace(",?", "?")
 }
 
@@ -94,6 +96,7 @@ mod tests {
         assert_eq!(clean_content("to {disfmarker} so that"), "to so that");
         assert_eq!(clean_content("so , {gap} ."), "so.");
         assert_eq!(clean_content("any questions ?"), "any questions?");
+        assert_eq!(clean_content("{vocalsound} . Yeah ."), "Yeah.");
     }
 
     #[test]
