@@ -1,1 +1,5 @@
 //! Analyzers: turn a transcript into insights.
+
+pub mod heuristic;
+
+pub use heuristic::HeuristicAnalyzer;
