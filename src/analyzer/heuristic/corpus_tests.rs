@@ -1,8 +1,8 @@
 //! Tests on the twenty real QMSum product meetings (validation split).
 //!
-//! The meetings live outside the repository, in `shared/data/qmsum-product/val`
-//! beside the checkout. `QMSUM_VAL_DIR` points elsewhere. When the folder is
-//! missing the tests print a notice and skip.
+//! The meetings ship with the repository in `tests/data/qmsum-product/val`;
+//! `QMSUM_VAL_DIR` points elsewhere. A missing folder fails the tests, because
+//! skipping would hide a broken checkout.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -25,21 +25,18 @@ pub(super) struct Meeting {
     pub(super) transcript: Transcript,
 }
 
-/// Loads every meeting, or returns `None` after printing a notice when the
-/// folder is missing.
+/// Loads every meeting. Returns an `Option` so callers keep one shape; the
+/// folder is part of the repository, so it is always `Some`.
 pub(super) fn load_meetings() -> Option<Vec<Meeting>> {
     let directory = std::env::var_os("QMSUM_VAL_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/qmsum-product/val"),
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/qmsum-product/val"),
         PathBuf::from,
     );
-    if !directory.is_dir() {
-        eprintln!(
-            "SKIPPED: QMSum meetings not found at {}; set QMSUM_VAL_DIR to the folder \
-             with the validation JSON files to run this test",
-            directory.display()
-        );
-        return None;
-    }
+    assert!(
+        directory.is_dir(),
+        "QMSum meetings not found at {}; set QMSUM_VAL_DIR to the folder with the validation JSON files",
+        directory.display()
+    );
 
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&directory)
         .expect("the meeting folder is readable")
