@@ -76,9 +76,36 @@ pub trait Analyzer: Send + Sync + 'static {
     async fn analyze(&self, transcript: &Transcript) -> Result<Insights, AnalyzeError>;
 }
 
-/// Why an analysis failed, shaped for the retry decision the step makes.
+/// Where a call's audio or transcript is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MediaSource {
+    /// URL of the recording (`https://`, `file://` or a local path).
+    pub recording_url: Option<String>,
+    /// Path or URL of a transcript file that comes with the call.
+    pub transcript_source: Option<String>,
+    /// Format of the transcript file when its name does not tell it.
+    pub transcript_format: Option<String>,
+}
+
+/// Turns a call's media into a transcript.
+#[async_trait]
+pub trait Transcriber: Send + Sync + 'static {
+    /// Short provider name stored with the transcript (`local`, `openai`, ...).
+    fn name(&self) -> &str;
+
+    /// Transcribes the call's recording or reads its transcript file.
+    async fn transcribe(&self, source: &MediaSource) -> Result<Transcript, TranscribeError>;
+}
+
+/// Why an analysis failed.
+pub type AnalyzeError = ProviderError;
+
+/// Why a transcription failed.
+pub type TranscribeError = ProviderError;
+
+/// Why a vendor call failed, shaped for the retry decision the step makes.
 #[derive(Debug, thiserror::Error)]
-pub enum AnalyzeError {
+pub enum ProviderError {
     /// A transient fault (rate limit, 5xx, timeout); retry, after the delay when given.
     #[error("{message}")]
     Retryable {
