@@ -139,3 +139,50 @@ fn deliberate_op_shapes(body: &str) -> String {
     }
     serde_json::to_string(&ops).unwrap()
 }
+
+#[tokio::test]
+async fn use_api_fetches_state_with_the_fallback_key_after_401() {
+    use common::fake_api::{FakeApi, Reply};
+    use http::Method;
+
+    let exchange = vectors::exchange(
+        "exec_cloud_three_step.json",
+        "cloud: ctx.use_api=true -> SDK fetches events and steps from the API",
+    );
+    let fallback = SigningKey::parse(SIGNING_KEY_FALLBACK).unwrap();
+    let replies = exchange
+        .outbound_api_requests
+        .iter()
+        .map(|outbound| Reply {
+            method: Method::GET,
+            path_prefix: outbound["path"].as_str().unwrap().to_owned(),
+            status: outbound["reply"]["status"].as_u64().unwrap() as u16,
+            body: outbound["reply"]["body"].clone(),
+            // Only the fallback key is accepted, so the primary gets a 401 first.
+            bearer: Some(fallback.hashed()),
+        })
+        .collect();
+    let api = FakeApi::start(replies).await;
+    let handler = cloud(common::lab::call_insights_app(), &api.url);
+    let primary = SigningKey::parse(SIGNING_KEY).unwrap();
+    let body = exchange.request.body.clone().unwrap_or_default();
+
+    let response = replay(&handler, &exchange.request, Some(primary.sign(body.as_bytes(), now()))).await;
+
+    assert_matches(&exchange, &response);
+    let received = api.received();
+    let paths: Vec<&str> = received.iter().map(|request| request.path_and_query.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/v0/runs/01JRUNAAAAAAAAAAAAAAAAAAAA/batch",
+            "/v0/runs/01JRUNAAAAAAAAAAAAAAAAAAAA/batch",
+            "/v0/runs/01JRUNAAAAAAAAAAAAAAAAAAAA/actions",
+            "/v0/runs/01JRUNAAAAAAAAAAAAAAAAAAAA/actions",
+        ]
+    );
+    assert_eq!(
+        received[0].headers["authorization"],
+        format!("Bearer {}", primary.hashed()).as_str()
+    );
+}

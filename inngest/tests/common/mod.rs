@@ -2,5 +2,6 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod fake_api;
 pub mod lab;
 pub mod vectors;
