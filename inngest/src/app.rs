@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::function::{Function, Handler};
+use crate::function::{Function, FunctionConfigError, Handler, validate_unique_ids};
 
 /// The functions served under one app id.
 #[derive(Debug, Clone)]
@@ -32,6 +32,26 @@ impl App {
     pub fn function(mut self, function: Function) -> Self {
         self.functions.push(function);
         self
+    }
+
+    /// Checks every function's options, and that composite ids are unique
+    /// with failure handlers counted. Returns the first invalid option.
+    /// [`ServeHandler::new`](crate::serve::ServeHandler::new) runs this, so
+    /// an invalid option stops the app at startup instead of failing a sync.
+    pub fn validate(&self) -> Result<(), FunctionConfigError> {
+        for function in &self.functions {
+            function.options.validate()?;
+        }
+
+        let mut ids = Vec::new();
+        for function in &self.functions {
+            let composite = self.composite_id(&function.options.id);
+            if function.on_failure.is_some() {
+                ids.push((function.options.id.as_str(), format!("{composite}-failure")));
+            }
+            ids.push((function.options.id.as_str(), composite));
+        }
+        validate_unique_ids(ids)
     }
 
     /// The app id.

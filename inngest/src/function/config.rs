@@ -3,66 +3,17 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::config_error::FunctionConfigError;
 use super::flow::FlowControl;
+use super::trigger::Trigger;
+use super::validate::validate_options;
 
 /// Default retries when a function sets none; the executor's own default.
 pub const DEFAULT_RETRIES: u32 = 4;
 
-/// Retries allowed at most; the executor caps higher values silently.
+/// Retries allowed at most. The executor caps higher values silently, so
+/// validation rejects them.
 pub const MAX_RETRIES: u32 = 20;
-
-/// What starts a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Trigger {
-    /// An event, optionally filtered by a CEL expression.
-    Event {
-        event: String,
-        #[serde(default, rename = "if", skip_serializing_if = "Option::is_none")]
-        expression: Option<String>,
-    },
-    /// A cron schedule, optionally prefixed with `TZ=Zone/Name `.
-    Cron { cron: String },
-}
-
-impl Trigger {
-    /// Triggers on an event name.
-    pub fn event(name: impl Into<String>) -> Self {
-        Self::Event {
-            event: name.into(),
-            expression: None,
-        }
-    }
-
-    /// Triggers on an event name when `expression` holds.
-    pub fn event_if(name: impl Into<String>, expression: impl Into<String>) -> Self {
-        Self::Event {
-            event: name.into(),
-            expression: Some(expression.into()),
-        }
-    }
-
-    /// Triggers on a cron schedule.
-    pub fn cron(schedule: impl Into<String>) -> Self {
-        Self::Cron {
-            cron: schedule.into(),
-        }
-    }
-
-    fn to_sync(&self) -> Value {
-        match self {
-            Self::Event {
-                event,
-                expression: None,
-            } => json!({ "event": event }),
-            Self::Event {
-                event,
-                expression: Some(expression),
-            } => json!({ "event": event, "expression": expression }),
-            Self::Cron { cron } => json!({ "cron": cron }),
-        }
-    }
-}
 
 /// Options of a function, in the shape the official SDKs accept them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,11 +24,15 @@ pub struct FunctionOptions {
     /// Display name; the id when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Events and schedules that start a run; at most 10, and none for a
+    /// function that is only invoked. One trigger object is read as a list.
     #[serde(default, deserialize_with = "one_or_many")]
     pub triggers: Vec<Trigger>,
-    /// Retries after the first attempt.
+    /// Retries after the first attempt, 0 to 20; the executor's default of 4
+    /// when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retries: Option<u32>,
+    /// Flow control, whose fields sit next to the others in the option shape.
     #[serde(flatten)]
     pub flow: FlowControl,
 }
@@ -110,6 +65,12 @@ impl FunctionOptions {
         }
     }
 
+    /// Checks every option and returns the first invalid one, with the
+    /// function id, the option and how to fix it.
+    pub fn validate(&self) -> Result<(), FunctionConfigError> {
+        validate_options(self)
+    }
+
     /// Attempts in total: retries plus one.
     pub fn max_attempts(&self) -> u32 {
         self.retries.unwrap_or(DEFAULT_RETRIES).min(MAX_RETRIES) + 1
@@ -137,9 +98,7 @@ impl FunctionOptions {
         let triggers: Vec<Value> = self.triggers.iter().map(Trigger::to_sync).collect();
         config.insert("triggers".to_owned(), Value::Array(triggers));
         config.insert("steps".to_owned(), json!({ "step": step }));
-        if let Value::Object(flow) = serde_json::to_value(&self.flow).unwrap_or_default() {
-            config.extend(flow);
-        }
+        config.extend(self.flow.to_sync());
         Value::Object(config)
     }
 

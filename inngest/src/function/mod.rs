@@ -1,7 +1,16 @@
 //! Function definitions: options, triggers and the type-erased handler.
 
+mod batch;
+mod cancel;
+mod concurrency;
 mod config;
+mod config_error;
+mod duration;
 mod flow;
+mod limits;
+mod run_control;
+mod trigger;
+mod validate;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,8 +20,18 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-pub use config::{DEFAULT_RETRIES, FunctionOptions, MAX_RETRIES, Trigger};
+pub use batch::BatchEvents;
+pub use cancel::Cancel;
+pub use concurrency::{Concurrency, ConcurrencyOption, Scope};
+pub use config::{DEFAULT_RETRIES, FunctionOptions, MAX_RETRIES};
+pub use config_error::{FunctionConfigError, FunctionConfigErrorKind};
+pub use duration::{TimeString, TimeStringError};
 pub use flow::FlowControl;
+pub use limits::{Debounce, RateLimit, Throttle};
+pub use run_control::{Priority, Singleton, SingletonMode, Timeouts};
+pub use trigger::Trigger;
+pub(crate) use validate::validate_unique_ids;
+pub use validate::{MAX_CANCELS, MAX_CONCURRENCY_LIMITS, MAX_NAME_LEN, MAX_TRIGGERS};
 
 use crate::context::{Context, FunctionFailed, TypedEvent};
 use crate::error::Error;

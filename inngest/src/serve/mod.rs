@@ -81,7 +81,23 @@ impl std::fmt::Debug for ServeHandler {
 
 impl ServeHandler {
     /// A handler for `app` with `config`.
+    ///
+    /// # Panics
+    ///
+    /// Panics with the message of [`App::validate`] when a function option
+    /// is invalid, so the app stops at startup instead of failing every
+    /// sync. Use [`ServeHandler::try_new`] to handle the error instead.
     pub fn new(app: App, config: ServeConfig) -> Self {
+        match Self::try_new(app, config) {
+            Ok(handler) => handler,
+            Err(error) => panic!("{error}"),
+        }
+    }
+
+    /// Creates a handler for `app` with `config`, or returns the first
+    /// invalid function option found by [`App::validate`].
+    pub fn try_new(app: App, config: ServeConfig) -> Result<Self, crate::function::FunctionConfigError> {
+        app.validate()?;
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
             .build()
@@ -95,7 +111,7 @@ impl ServeHandler {
             config.env.clone(),
         );
         let entries = app.entries();
-        Self {
+        Ok(Self {
             inner: Arc::new(Inner {
                 app,
                 entries,
@@ -103,7 +119,7 @@ impl ServeHandler {
                 api,
                 events,
             }),
-        }
+        })
     }
 
     /// The app served.
