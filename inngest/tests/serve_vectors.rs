@@ -167,11 +167,19 @@ async fn use_api_fetches_state_with_the_fallback_key_after_401() {
     let primary = SigningKey::parse(SIGNING_KEY).unwrap();
     let body = exchange.request.body.clone().unwrap_or_default();
 
-    let response = replay(&handler, &exchange.request, Some(primary.sign(body.as_bytes(), now()))).await;
+    let response = replay(
+        &handler,
+        &exchange.request,
+        Some(primary.sign(body.as_bytes(), now())),
+    )
+    .await;
 
     assert_matches(&exchange, &response);
     let received = api.received();
-    let paths: Vec<&str> = received.iter().map(|request| request.path_and_query.as_str()).collect();
+    let paths: Vec<&str> = received
+        .iter()
+        .map(|request| request.path_and_query.as_str())
+        .collect();
     assert_eq!(
         paths,
         [

@@ -96,7 +96,10 @@ impl ServeHandler {
 
     /// Creates a handler for `app` with `config`, or returns the first
     /// invalid function option found by [`App::validate`].
-    pub fn try_new(app: App, config: ServeConfig) -> Result<Self, crate::function::FunctionConfigError> {
+    pub fn try_new(
+        app: App,
+        config: ServeConfig,
+    ) -> Result<Self, crate::function::FunctionConfigError> {
         app.validate()?;
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))

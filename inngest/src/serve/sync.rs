@@ -81,9 +81,13 @@ impl ServeHandler {
     async fn sync_out_of_band(&self, request: &ServeRequest) -> ServeResponse {
         let config = &self.inner.config;
         let signed = request.header(headers::SIGNATURE).is_some();
+        let mut verified_key = None;
         let authenticated = match self.authenticate(request) {
             Auth::NotRequired => true,
-            Auth::Verified(_) => true,
+            Auth::Verified(key) => {
+                verified_key = Some(key);
+                true
+            }
             Auth::Rejected if signed || !config.enable_unauthed_sync => {
                 return ServeResponse::unauthorized();
             }
@@ -110,6 +114,9 @@ impl ServeHandler {
         if !authenticated {
             // The official SDK hides its identity from unauthenticated callers.
             response.strip_sdk_headers();
+        }
+        if let Some(key) = verified_key {
+            sign_response(&mut response, &key);
         }
         response
     }
@@ -156,9 +163,20 @@ impl ServeHandler {
                     .and_then(Value::as_bool)
                     .unwrap_or(true);
                 tracing::info!(url = %serve_url, %modified, "registered functions with Inngest");
+                // `url` and `functions` go beyond the official SDK's reply so
+                // an operator sees what was registered where.
+                let functions: Vec<Value> = payload["functions"]
+                    .as_array()
+                    .map(|configs| configs.iter().map(|config| config["id"].clone()).collect())
+                    .unwrap_or_default();
                 ServeResponse::json(
                     StatusCode::OK,
-                    &json!({ "message": "Successfully registered", "modified": modified, "url": serve_url.to_string() }),
+                    &json!({
+                        "message": "Successfully registered",
+                        "modified": modified,
+                        "url": serve_url.to_string(),
+                        "functions": functions,
+                    }),
                 )
             }
             Ok((status, body)) => {

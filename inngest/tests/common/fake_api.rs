@@ -50,7 +50,9 @@ impl FakeApi {
             replies,
             received: Vec::new(),
         }));
-        let app = Router::new().fallback(answer).with_state(Arc::clone(&shared));
+        let app = Router::new()
+            .fallback(answer)
+            .with_state(Arc::clone(&shared));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -70,7 +72,10 @@ async fn answer(
     headers: HeaderMap,
     body: Bytes,
 ) -> impl IntoResponse {
-    let path_and_query = uri.path_and_query().map(|value| value.to_string()).unwrap_or_default();
+    let path_and_query = uri
+        .path_and_query()
+        .map(|value| value.to_string())
+        .unwrap_or_default();
     let authorization = headers
         .get("authorization")
         .and_then(|value| value.to_str().ok())
