@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{CallId, JobId, JobStage, Transcript};
 use crate::insights::Insights;
-use crate::ports::{AnalyzeError, Analyzer, BoxError, InsightsStore, StoreError, Transition};
+use crate::ports::{Analyzer, InsightsStore, Transition};
+use crate::transcribe_call::store_error;
 
 /// Function id; the composite id is `<app id>-generate-call-insights`.
 pub const FUNCTION_ID: &str = "generate-call-insights";
@@ -138,15 +139,7 @@ async fn analyze(deps: &InsightsDeps, job_id: &JobId, call_id: &CallId) -> Resul
     deps.analyzer
         .analyze(&transcript)
         .await
-        .map_err(|error| match error {
-            AnalyzeError::Retryable {
-                message,
-                retry_after: Some(after),
-                ..
-            } => Error::retry_after(message, inngest::RetryAfter::Delay(after)),
-            AnalyzeError::Retryable { message, .. } => Error::new(message),
-            AnalyzeError::Permanent { message, .. } => Error::non_retriable(message),
-        })
+        .map_err(crate::transcribe_call::provider_error)
 }
 
 async fn save(
@@ -190,16 +183,6 @@ async fn load_transcript(deps: &InsightsDeps, call_id: &CallId) -> Result<Transc
         )));
     }
     Ok(transcript)
-}
-
-/// A store error: non-retriable for a missing call, retriable otherwise.
-fn store_error(error: BoxError) -> Error {
-    if let Some(StoreError::CallNotFound(call_id)) = error.downcast_ref::<StoreError>() {
-        return Error::non_retriable(format!(
-            "call {call_id} not found; create it before starting insights"
-        ));
-    }
-    Error::from_boxed(error)
 }
 
 async fn mark_failed(

@@ -8,3 +8,4 @@ pub mod domain;
 pub mod generate_insights;
 pub mod insights;
 pub mod ports;
+pub mod transcribe_call;

@@ -55,6 +55,26 @@ pub trait InsightsStore: Send + Sync + 'static {
     async fn fail_job(&self, job_id: &JobId, message: &str) -> Result<Transition, BoxError>;
 }
 
+/// Storage operations of the transcription pipeline.
+#[async_trait]
+pub trait TranscriptionStore: Send + Sync + 'static {
+    /// Where the call's recording or transcript file is. An unknown call is
+    /// an error of kind [`StoreError::CallNotFound`].
+    async fn media_source(&self, call_id: &CallId) -> Result<MediaSource, BoxError>;
+
+    /// Stores (or replaces) the call's transcript, not yet final.
+    async fn save_draft_transcript(
+        &self,
+        call_id: &CallId,
+        transcript: &Transcript,
+        provider: &str,
+    ) -> Result<(), BoxError>;
+
+    /// Marks the transcript final and returns the call's active insights
+    /// job, creating it when there is none, so a replay never makes a second.
+    async fn finalize_transcript(&self, call_id: &CallId) -> Result<JobId, BoxError>;
+}
+
 /// Errors a store reports that the functions must tell apart.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -59,3 +59,37 @@ impl InsightsStore for Store {
             .map_err(into_port_error)
     }
 }
+
+#[async_trait]
+impl functions::ports::TranscriptionStore for Store {
+    async fn media_source(&self, call_id: &CallId) -> Result<functions::ports::MediaSource, BoxError> {
+        let call = self
+            .get_call(call_id)
+            .await
+            .map_err(into_port_error)?
+            .ok_or_else(|| into_port_error(Error::CallNotFound(call_id.clone())))?;
+        Ok(functions::ports::MediaSource {
+            recording_url: call.recording_url,
+            transcript_source: call.transcript_source,
+            transcript_format: call.transcript_format,
+        })
+    }
+
+    async fn save_draft_transcript(
+        &self,
+        call_id: &CallId,
+        transcript: &Transcript,
+        provider: &str,
+    ) -> Result<(), BoxError> {
+        self.save_transcript(call_id, transcript, provider, false)
+            .await
+            .map(|_| ())
+            .map_err(into_port_error)
+    }
+
+    async fn finalize_transcript(&self, call_id: &CallId) -> Result<JobId, BoxError> {
+        self.mark_transcript_final(call_id).await.map_err(into_port_error)?;
+        let active = self.create_or_get_active_job(call_id).await.map_err(into_port_error)?;
+        Ok(active.job.id)
+    }
+}

@@ -1,0 +1,150 @@
+//! `transcribe-call`: transcribe an uploaded call, store the transcript, and
+//! start its insights job. Triggered by `calls/uploaded`.
+//!
+//! The transcript goes to the database, never into step state: the
+//! `transcribe` step returns only counts.
+
+use std::sync::Arc;
+
+use inngest::function::{Concurrency, FlowControl};
+use inngest::{Context, Error, Event, Function, Step, Trigger};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::domain::{CallId, JobId};
+use crate::generate_insights;
+use crate::ports::{BoxError, ProviderError, StoreError, Transcriber, TranscriptionStore};
+
+/// Function id; the composite id is `<app id>-transcribe-call`.
+pub const FUNCTION_ID: &str = "transcribe-call";
+
+/// Event that starts a transcription.
+pub const EVENT: &str = "calls/uploaded";
+
+/// Data of `calls/uploaded`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallUploaded {
+    pub call_id: CallId,
+}
+
+/// Output of the `transcribe` step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transcribed {
+    pub provider: String,
+    pub segments: usize,
+    pub words: usize,
+}
+
+/// Output of the function.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TranscribeOutput {
+    pub call_id: CallId,
+    pub job_id: JobId,
+    pub segments: usize,
+    /// Id of the `insights/start` event.
+    pub event_id: Option<String>,
+}
+
+/// What the function needs from the service.
+#[derive(Clone)]
+pub struct TranscribeDeps {
+    pub store: Arc<dyn TranscriptionStore>,
+    pub transcriber: Arc<dyn Transcriber>,
+    /// Retries after the first attempt of each step.
+    pub retries: u32,
+}
+
+/// The id of the `insights/start` event for a job, stable across replays so
+/// Inngest and the local executor drop a repeated send.
+pub fn insights_event_id(job_id: &JobId) -> String {
+    format!("insights-start-{job_id}")
+}
+
+/// Builds the function; one run per call at a time.
+pub fn function(deps: TranscribeDeps) -> Function {
+    let retries = deps.retries;
+    Function::builder(FUNCTION_ID)
+        .name("Transcribe call")
+        .trigger(Trigger::event(EVENT))
+        .retries(retries)
+        .flow_control(FlowControl::new().concurrency(Concurrency::new(1).key("event.data.call_id")))
+        .build(move |ctx: Context<CallUploaded>, step: Step| {
+            let deps = deps.clone();
+            async move { run(deps, ctx, step).await }
+        })
+}
+
+async fn run(deps: TranscribeDeps, ctx: Context<CallUploaded>, step: Step) -> Result<TranscribeOutput, Error> {
+    let call_id = ctx.event.data.call_id.clone();
+
+    let source = step
+        .run("fetch", || async {
+            let source = deps.store.media_source(&call_id).await.map_err(store_error)?;
+            if source.recording_url.is_none() && source.transcript_source.is_none() {
+                return Err(Error::non_retriable(format!(
+                    "call {call_id} has neither a recording URL nor a transcript file; create it with one of them"
+                )));
+            }
+            Ok::<_, Error>(json!({
+                "recording_url": source.recording_url,
+                "transcript_source": source.transcript_source,
+            }))
+        })
+        .await?;
+    ctx.log.info(format!("transcribing call {call_id} from {source}"));
+
+    let transcribed: Transcribed = step
+        .run("transcribe", || async {
+            let media = deps.store.media_source(&call_id).await.map_err(store_error)?;
+            let transcript = deps.transcriber.transcribe(&media).await.map_err(provider_error)?;
+            deps.store
+                .save_draft_transcript(&call_id, &transcript, deps.transcriber.name())
+                .await
+                .map_err(store_error)?;
+            Ok::<_, Error>(Transcribed {
+                provider: deps.transcriber.name().to_owned(),
+                segments: transcript.segments.len(),
+                words: transcript.word_count(),
+            })
+        })
+        .await?;
+
+    let job_id: JobId = step
+        .run("save", || async { deps.store.finalize_transcript(&call_id).await.map_err(store_error) })
+        .await?;
+
+    let start = Event::new(
+        generate_insights::EVENT,
+        json!({ "job_id": job_id, "call_id": call_id }),
+    )
+    .with_id(insights_event_id(&job_id));
+    let ids = step.send_event("start-insights", vec![start]).await?;
+
+    Ok(TranscribeOutput {
+        call_id,
+        job_id,
+        segments: transcribed.segments,
+        event_id: ids.into_iter().next(),
+    })
+}
+
+/// A store error: non-retriable for a missing call, retriable otherwise.
+pub(crate) fn store_error(error: BoxError) -> Error {
+    if let Some(StoreError::CallNotFound(call_id)) = error.downcast_ref::<StoreError>() {
+        return Error::non_retriable(format!("call {call_id} not found; create it before starting this job"));
+    }
+    Error::from_boxed(error)
+}
+
+/// A vendor error, keeping its retry decision and delay.
+pub(crate) fn provider_error(error: ProviderError) -> Error {
+    match error {
+        ProviderError::Retryable {
+            message,
+            retry_after: Some(after),
+            ..
+        } => Error::retry_after(message, inngest::RetryAfter::Delay(after)),
+        ProviderError::Retryable { message, .. } => Error::new(message),
+        ProviderError::Permanent { message, .. } => Error::non_retriable(message),
+    }
+}
