@@ -4,4 +4,5 @@
 
 pub mod fake_api;
 pub mod lab;
+pub mod peer;
 pub mod vectors;
