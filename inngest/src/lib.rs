@@ -28,6 +28,7 @@ pub mod app;
 pub mod context;
 pub mod error;
 pub mod execution;
+pub mod executor;
 pub mod function;
 pub mod ids;
 pub mod log;
