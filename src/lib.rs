@@ -2,5 +2,6 @@
 //! the Inngest serve protocol.
 
 pub mod analyzer;
+pub mod executor_store;
 pub mod store;
 pub mod transcript;

@@ -29,6 +29,7 @@ pub mod client;
 pub mod context;
 pub mod error;
 pub mod execution;
+pub mod executor;
 pub mod function;
 pub mod ids;
 pub mod log;

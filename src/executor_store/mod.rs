@@ -1,0 +1,43 @@
+//! The executor's durable state in SQLite or PostgreSQL, behind
+//! [`inngest::executor::ExecutorStore`].
+//!
+//! Both backends run the same SQL (`$N` parameters work in SQLite too) over
+//! the `inngest_*` tables of `migrations/*/0002_executor.sql`. They differ in
+//! how a transaction locks: SQLite starts every commit with `BEGIN IMMEDIATE`,
+//! so commits run one at a time, and PostgreSQL locks the run row and claims
+//! jobs with `FOR UPDATE SKIP LOCKED`.
+
+#[macro_use]
+mod queries;
+mod postgres;
+mod sqlite;
+#[cfg(test)]
+mod tests;
+
+use inngest::executor::StoreError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use postgres::PgExecutorStore;
+pub use sqlite::SqliteExecutorStore;
+
+/// Serializes a value for a text column.
+fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(StoreError::backend)
+}
+
+/// Reads a text column written by [`to_json`].
+fn from_json<T: DeserializeOwned>(text: &str, what: &'static str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|error| StoreError::Corrupt {
+        what,
+        detail: error.to_string(),
+    })
+}
+
+/// Reads an optional JSON text column.
+fn from_json_opt<T: DeserializeOwned>(
+    text: Option<String>,
+    what: &'static str,
+) -> Result<Option<T>, StoreError> {
+    text.map(|text| from_json(&text, what)).transpose()
+}
