@@ -84,7 +84,11 @@ impl Settings {
     /// # Errors
     /// As [`Settings::from_env`].
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+        };
         let serve = ServeConfig::from_lookup(&lookup)?;
         let (mode, mode_reason) = decide_mode(&get, &serve);
 
@@ -125,13 +129,19 @@ fn decide_mode(get: &impl Fn(&str) -> Option<String>, serve: &ServeConfig) -> (M
     if serve.mode == ServerMode::Dev {
         return (
             Mode::Dev,
-            format!("INNGEST_DEV is set; the dev server at {} drives the functions", serve.api_base_url),
+            format!(
+                "INNGEST_DEV is set; the dev server at {} drives the functions",
+                serve.api_base_url
+            ),
         );
     }
     if get("INNGEST_SIGNING_KEY").is_some() {
         return (
             Mode::Cloud,
-            format!("INNGEST_SIGNING_KEY is set; Inngest at {} drives the functions", serve.api_base_url),
+            format!(
+                "INNGEST_SIGNING_KEY is set; Inngest at {} drives the functions",
+                serve.api_base_url
+            ),
         );
     }
     if get("INNGEST_BASE_URL").is_some() || get("INNGEST_API_BASE_URL").is_some() {
@@ -149,7 +159,11 @@ fn decide_mode(get: &impl Fn(&str) -> Option<String>, serve: &ServeConfig) -> (M
     )
 }
 
-fn parse_number<T: std::str::FromStr>(name: &'static str, value: Option<String>, default: T) -> Result<T, ConfigError> {
+fn parse_number<T: std::str::FromStr>(
+    name: &'static str,
+    value: Option<String>,
+    default: T,
+) -> Result<T, ConfigError> {
     match value {
         None => Ok(default),
         Some(value) => value.parse().map_err(|_| ConfigError::Invalid {

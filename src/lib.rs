@@ -2,6 +2,13 @@
 //! the Inngest serve protocol.
 
 pub mod analyzer;
+pub mod cli;
+pub mod commands;
+pub mod config;
 pub mod executor_store;
+pub mod local;
+pub mod render;
+pub mod service;
 pub mod store;
+pub mod telemetry;
 pub mod transcript;

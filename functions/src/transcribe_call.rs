@@ -74,7 +74,11 @@ pub fn function(deps: TranscribeDeps) -> Function {
         })
 }
 
-async fn run(deps: TranscribeDeps, ctx: Context<CallUploaded>, step: Step) -> Result<TranscribeOutput, Error> {
+async fn run(
+    deps: TranscribeDeps,
+    ctx: Context<CallUploaded>,
+    step: Step,
+) -> Result<TranscribeOutput, Error> {
     let call_id = ctx.event.data.call_id.clone();
 
     let source = step
@@ -91,12 +95,21 @@ async fn run(deps: TranscribeDeps, ctx: Context<CallUploaded>, step: Step) -> Re
             }))
         })
         .await?;
-    ctx.log.info(format!("transcribing call {call_id} from {source}"));
+    ctx.log
+        .info(format!("transcribing call {call_id} from {source}"));
 
     let transcribed: Transcribed = step
         .run("transcribe", || async {
-            let media = deps.store.media_source(&call_id).await.map_err(store_error)?;
-            let transcript = deps.transcriber.transcribe(&media).await.map_err(provider_error)?;
+            let media = deps
+                .store
+                .media_source(&call_id)
+                .await
+                .map_err(store_error)?;
+            let transcript = deps
+                .transcriber
+                .transcribe(&media)
+                .await
+                .map_err(provider_error)?;
             deps.store
                 .save_draft_transcript(&call_id, &transcript, deps.transcriber.name())
                 .await
@@ -110,7 +123,12 @@ async fn run(deps: TranscribeDeps, ctx: Context<CallUploaded>, step: Step) -> Re
         .await?;
 
     let job_id: JobId = step
-        .run("save", || async { deps.store.finalize_transcript(&call_id).await.map_err(store_error) })
+        .run("save", || async {
+            deps.store
+                .finalize_transcript(&call_id)
+                .await
+                .map_err(store_error)
+        })
         .await?;
 
     let start = Event::new(
@@ -131,7 +149,9 @@ async fn run(deps: TranscribeDeps, ctx: Context<CallUploaded>, step: Step) -> Re
 /// A store error: non-retriable for a missing call, retriable otherwise.
 pub(crate) fn store_error(error: BoxError) -> Error {
     if let Some(StoreError::CallNotFound(call_id)) = error.downcast_ref::<StoreError>() {
-        return Error::non_retriable(format!("call {call_id} not found; create it before starting this job"));
+        return Error::non_retriable(format!(
+            "call {call_id} not found; create it before starting this job"
+        ));
     }
     Error::from_boxed(error)
 }

@@ -21,6 +21,17 @@ use serde::de::DeserializeOwned;
 pub use postgres::PgExecutorStore;
 pub use sqlite::SqliteExecutorStore;
 
+/// The executor store on the same database as `store`.
+pub fn for_store(
+    store: &crate::store::Store,
+) -> std::sync::Arc<dyn inngest::executor::ExecutorStore> {
+    match (store.sqlite_pool(), store.postgres_pool()) {
+        (Some(pool), _) => std::sync::Arc::new(SqliteExecutorStore::new(pool.clone())),
+        (None, Some(pool)) => std::sync::Arc::new(PgExecutorStore::new(pool.clone())),
+        (None, None) => unreachable!("a store holds either a SQLite or a PostgreSQL pool"),
+    }
+}
+
 /// Serializes a value for a text column.
 fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(StoreError::backend)

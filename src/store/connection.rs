@@ -99,6 +99,23 @@ impl StoreOptions {
 }
 
 impl Store {
+    /// The SQLite pool, when the store is on SQLite; other stores sharing the
+    /// database (the executor's) use it.
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.backend {
+            Backend::Sqlite(pool) => Some(pool),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    /// The PostgreSQL pool, when the store is on PostgreSQL.
+    pub fn postgres_pool(&self) -> Option<&PgPool> {
+        match &self.backend {
+            Backend::Postgres(pool) => Some(pool),
+            Backend::Sqlite(_) => None,
+        }
+    }
+
     /// Connects with [`StoreOptions::default`] and applies the migrations.
     ///
     /// Accepted URLs: `sqlite://PATH` (with SQLite URI parameters such as

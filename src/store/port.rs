@@ -62,7 +62,10 @@ impl InsightsStore for Store {
 
 #[async_trait]
 impl functions::ports::TranscriptionStore for Store {
-    async fn media_source(&self, call_id: &CallId) -> Result<functions::ports::MediaSource, BoxError> {
+    async fn media_source(
+        &self,
+        call_id: &CallId,
+    ) -> Result<functions::ports::MediaSource, BoxError> {
         let call = self
             .get_call(call_id)
             .await
@@ -88,8 +91,13 @@ impl functions::ports::TranscriptionStore for Store {
     }
 
     async fn finalize_transcript(&self, call_id: &CallId) -> Result<JobId, BoxError> {
-        self.mark_transcript_final(call_id).await.map_err(into_port_error)?;
-        let active = self.create_or_get_active_job(call_id).await.map_err(into_port_error)?;
+        self.mark_transcript_final(call_id)
+            .await
+            .map_err(into_port_error)?;
+        let active = self
+            .create_or_get_active_job(call_id)
+            .await
+            .map_err(into_port_error)?;
         Ok(active.job.id)
     }
 }

@@ -3,4 +3,5 @@
 //! allowance.
 #![allow(dead_code)]
 
+pub(crate) mod pipeline;
 pub(crate) mod postgres;

@@ -1,0 +1,4 @@
+//! The subcommands of the binary.
+
+pub mod analyze;
+pub mod serve;

@@ -1,0 +1,171 @@
+//! Running insights jobs in this process: the service on a loopback port,
+//! the embedded executor driving it over HTTP, and a job watched to its end.
+//! `call-insights analyze` and the end-to-end tests use this.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use functions::domain::{CallId, JobStage, JobStatus, Transcript};
+use functions::insights::Insights;
+use functions::ports::Analyzer;
+use inngest::Event;
+use inngest::executor::{ExecutorHandle, RunProgress};
+use serde_json::json;
+use url::Url;
+
+use crate::config::{Mode, Settings};
+use crate::service::Service;
+use crate::store::{Job, NewCall};
+
+/// How often the job row is read while waiting.
+const POLL_INTERVAL: Duration = Duration::from_millis(50);
+
+/// The service running on an ephemeral loopback port with its executor.
+pub struct LocalService {
+    pub service: Service,
+    pub base_url: Url,
+    server: tokio::task::JoinHandle<()>,
+    workers: Option<ExecutorHandle>,
+}
+
+/// What [`LocalService::run_insights`] reports while a job runs.
+#[derive(Debug)]
+pub enum Progress<'a> {
+    /// The job row changed status or stage.
+    Job(&'a Job),
+    /// The executor reported a step or run event.
+    Run(&'a RunProgress),
+}
+
+/// How a job ended.
+#[derive(Debug, Clone)]
+pub struct JobOutcome {
+    pub job: Job,
+    /// The saved insights, when the job completed.
+    pub insights: Option<Insights>,
+}
+
+impl LocalService {
+    /// Starts the service in local mode on 127.0.0.1 with `analyzer`.
+    ///
+    /// # Errors
+    /// A database that cannot open, or a failed sync with the executor.
+    pub async fn start(
+        mut settings: Settings,
+        analyzer: Arc<dyn Analyzer>,
+    ) -> anyhow::Result<Self> {
+        settings.mode = Mode::Local;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .context("failed to listen on a loopback port")?;
+        let base_url = crate::commands::serve::base_url(listener.local_addr()?);
+
+        let service = Service::build_with(settings, &base_url, analyzer).await?;
+        let router = service.router();
+        let server = tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, router).await {
+                tracing::error!(%error, "the local HTTP server stopped");
+            }
+        });
+        let workers = service.start_executor(&base_url).await?;
+
+        Ok(Self {
+            service,
+            base_url,
+            server,
+            workers,
+        })
+    }
+
+    /// Stores a call with its transcript and returns the call id.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn import(
+        &self,
+        title: &str,
+        source: Option<String>,
+        transcript: &Transcript,
+    ) -> anyhow::Result<CallId> {
+        let mut call = NewCall::new(title);
+        call.transcript_source = source;
+        let call = self.service.store.create_call(&call).await?;
+        self.service
+            .store
+            .save_transcript(&call.id, transcript, "file", true)
+            .await?;
+        Ok(call.id)
+    }
+
+    /// Creates the call's insights job (or finds the active one), sends
+    /// `insights/start`, and waits until the job is completed or failed.
+    /// `observe` sees every stage the job enters and every step event of its
+    /// runs, as they happen.
+    ///
+    /// # Errors
+    /// A database error, or an executor that refuses the event.
+    pub async fn run_insights(
+        &self,
+        call_id: &CallId,
+        mut observe: impl FnMut(Progress<'_>),
+    ) -> anyhow::Result<JobOutcome> {
+        let store = &self.service.store;
+        let job = store.create_or_get_active_job(call_id).await?.job;
+        let executor = self
+            .service
+            .executor
+            .as_ref()
+            .context("the local executor is not running")?;
+        let mut events = executor.subscribe();
+
+        // The event id is the job id, so a repeated send starts no second run.
+        let event = Event::new(
+            functions::generate_insights::EVENT,
+            json!({ "job_id": job.id, "call_id": call_id }),
+        )
+        .with_id(job.id.as_str());
+        executor.send(vec![event]).await?;
+
+        let mut last: Option<(JobStatus, JobStage)> = None;
+        let mut ticks = tokio::time::interval(POLL_INTERVAL);
+        loop {
+            tokio::select! {
+                event = events.recv() => {
+                    if let Ok(event) = event {
+                        observe(Progress::Run(&event));
+                    }
+                    continue;
+                }
+                _ = ticks.tick() => {}
+            }
+
+            let current = store
+                .get_job(&job.id)
+                .await?
+                .with_context(|| format!("job {} disappeared", job.id))?;
+            if last != Some((current.status, current.stage)) {
+                observe(Progress::Job(&current));
+                last = Some((current.status, current.stage));
+            }
+            if !current.status.is_active() {
+                let insights = store
+                    .get_insights_by_job(&job.id)
+                    .await?
+                    .map(|stored| stored.insights);
+                return Ok(JobOutcome {
+                    job: current,
+                    insights,
+                });
+            }
+        }
+    }
+
+    /// Stops the workers and the server.
+    pub async fn stop(self) {
+        if let Some(workers) = self.workers {
+            workers.shutdown().await;
+        }
+        self.server.abort();
+    }
+}

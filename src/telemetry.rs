@@ -1,0 +1,18 @@
+//! Logging setup: `RUST_LOG` filters, `LOG_FORMAT=json` for JSON lines.
+
+use tracing_subscriber::EnvFilter;
+
+/// Installs the global subscriber; `default_filter` applies without `RUST_LOG`.
+pub fn init(default_filter: &str) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
+    let json = std::env::var("LOG_FORMAT").is_ok_and(|format| format.eq_ignore_ascii_case("json"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
