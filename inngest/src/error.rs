@@ -117,7 +117,13 @@ pub enum Retry {
 }
 
 /// The error type of function and step code.
+///
+/// The fields live behind one box so `Result<T, Error>` stays small.
 pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
     name: String,
     message: String,
     retry: Retry,
@@ -131,11 +137,13 @@ impl Error {
     /// A retriable error with a message.
     pub fn new(message: impl Into<String>) -> Self {
         Self {
-            name: "Error".to_owned(),
-            message: message.into(),
-            retry: Retry::Backoff,
-            source: None,
-            memoized: None,
+            inner: Box::new(Inner {
+                name: "Error".to_owned(),
+                message: message.into(),
+                retry: Retry::Backoff,
+                source: None,
+                memoized: None,
+            }),
         }
     }
 
@@ -155,44 +163,42 @@ impl Error {
 
     /// Wraps any error, keeping it as the source.
     pub fn from_source(error: impl std::error::Error + Send + Sync + 'static) -> Self {
-        let message = error.to_string();
-        Self {
-            source: Some(Box::new(error)),
-            ..Self::new(message)
-        }
+        let mut wrapped = Self::new(error.to_string());
+        wrapped.inner.source = Some(Box::new(error));
+        wrapped
     }
 
     /// Sets the error name shown in the Inngest UI (`Error` by default).
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = name.into();
+        self.inner.name = name.into();
         self
     }
 
     /// Sets the retry behaviour.
     pub fn with_retry(mut self, retry: Retry) -> Self {
-        self.retry = retry;
+        self.inner.retry = retry;
         self
     }
 
     /// Attaches a cause.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.source = Some(Box::new(source));
+        self.inner.source = Some(Box::new(source));
         self
     }
 
     /// The error name.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.inner.name
     }
 
     /// The message.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     /// The retry behaviour.
     pub fn retry(&self) -> &Retry {
-        &self.retry
+        &self.inner.retry
     }
 
     /// The underlying cause, if any.
@@ -200,44 +206,40 @@ impl Error {
     /// `Error` does not implement `std::error::Error` itself, so that `?`
     /// converts any standard error into it.
     pub fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
+        self.inner
+            .source
             .as_deref()
             .map(|source| source as &(dyn std::error::Error + 'static))
     }
 
     /// Wraps a boxed error, keeping it as the source.
     pub fn from_boxed(error: Box<dyn std::error::Error + Send + Sync + 'static>) -> Self {
-        Self {
-            message: error.to_string(),
-            source: Some(error),
-            ..Self::new("")
-        }
+        let mut wrapped = Self::new(error.to_string());
+        wrapped.inner.source = Some(error);
+        wrapped
     }
 
     /// Whether this error is a failed step's memoized error, re-raised.
     pub fn is_step_failure(&self) -> bool {
-        self.memoized.is_some()
+        self.inner.memoized.is_some()
     }
 
     pub(crate) fn from_memoized(error: SerializedError) -> Self {
-        Self {
-            name: error.name.clone(),
-            message: error.message.clone(),
-            retry: Retry::Never,
-            source: None,
-            memoized: Some(error),
-        }
+        let mut wrapped = Self::new(error.message.clone()).with_name(error.name.clone());
+        wrapped.inner.retry = Retry::Never;
+        wrapped.inner.memoized = Some(error);
+        wrapped
     }
 
     /// The wire form, with the cause chain.
     pub fn to_serialized(&self) -> SerializedError {
-        if let Some(memoized) = &self.memoized {
+        if let Some(memoized) = &self.inner.memoized {
             return memoized.clone();
         }
 
-        let mut serialized = SerializedError::new(&self.name, &self.message);
-        serialized.stack = Some(format!("{}: {}", self.name, self.message));
-        if let Some(source) = &self.source {
+        let mut serialized = SerializedError::new(&self.inner.name, &self.inner.message);
+        serialized.stack = Some(format!("{}: {}", self.inner.name, self.inner.message));
+        if let Some(source) = &self.inner.source {
             let source: &(dyn std::error::Error + 'static) = source.as_ref();
             serialized.cause = Some(Box::new(SerializedError::from_std("Error", source)));
         }
@@ -247,7 +249,7 @@ impl Error {
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.name, self.message)?;
+        write!(f, "{}: {}", self.inner.name, self.inner.message)?;
         let mut source = self.source();
         while let Some(cause) = source {
             write!(f, "\n  caused by: {cause}")?;
@@ -259,7 +261,7 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.inner.message)
     }
 }
 

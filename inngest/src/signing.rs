@@ -70,7 +70,7 @@ impl SigningKey {
     }
 
     fn hmac_key(&self) -> &[u8] {
-        self.full[self.prefix_len..].as_bytes()
+        &self.full.as_bytes()[self.prefix_len..]
     }
 
     /// The hashed key sent as `Authorization: Bearer <hashed>` to the Inngest API.
@@ -174,10 +174,10 @@ pub fn verify(
         if matches(key, body, timestamp, signature) {
             return Ok(used);
         }
-        if let Some(canonical) = &canonical {
-            if matches(key, canonical, timestamp, signature) {
-                return Ok(used);
-            }
+        if let Some(canonical) = &canonical
+            && matches(key, canonical, timestamp, signature)
+        {
+            return Ok(used);
         }
     }
     Err(SignatureError::Mismatch)

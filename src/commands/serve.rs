@@ -65,7 +65,7 @@ fn announce(service: &Service, base_url: &Url) {
         analyzer = %settings.analyzer,
         "call-insights started"
     );
-    if service::cloud_without_key(&service.handler.config()) {
+    if service::cloud_without_key(service.handler.config()) {
         tracing::warn!(
             "cloud mode without INNGEST_SIGNING_KEY: every call will be refused; set INNGEST_SIGNING_KEY, or INNGEST_DEV=1 for the dev server"
         );

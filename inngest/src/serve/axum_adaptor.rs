@@ -25,17 +25,14 @@ pub fn router(path: &str, handler: ServeHandler) -> Router {
 async fn serve(State(handler): State<ServeHandler>, request: Request<Body>) -> Response {
     let (parts, body) = request.into_parts();
     let limit = handler.config().body_limit;
-    let body = match axum::body::to_bytes(body, limit).await {
-        Ok(body) => body,
-        Err(_) => {
-            let message = format!(
-                "the request body is larger than the {limit}-byte limit; raise INNGEST_BODY_LIMIT"
-            );
-            return into_response(ServeResponse::message(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &message,
-            ));
-        }
+    let Ok(body) = axum::body::to_bytes(body, limit).await else {
+        let message = format!(
+            "the request body is larger than the {limit}-byte limit; raise INNGEST_BODY_LIMIT"
+        );
+        return into_response(ServeResponse::message(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &message,
+        ));
     };
 
     let request = ServeRequest {

@@ -41,16 +41,15 @@ impl ServeHandler {
     }
 
     async fn execute_call(&self, request: &ServeRequest) -> ServeResponse {
-        if let Some(content_type) = request.header("content-type") {
-            if !content_type
+        if let Some(content_type) = request.header("content-type")
+            && !content_type
                 .to_ascii_lowercase()
                 .starts_with("application/json")
-            {
-                return ServeResponse::message(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    &format!("unsupported content type {content_type:?}; send application/json"),
-                );
-            }
+        {
+            return ServeResponse::message(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                &format!("unsupported content type {content_type:?}; send application/json"),
+            );
         }
         let Some(function_id) = request.query("fnId") else {
             return ServeResponse::message(
@@ -86,10 +85,10 @@ impl ServeHandler {
         );
 
         async {
-            if call.wants_api_state() {
-                if let Err(response) = self.hydrate(&mut call).await {
-                    return *response;
-                }
+            if call.wants_api_state()
+                && let Err(response) = self.hydrate(&mut call).await
+            {
+                return *response;
             }
             let timeout = self.inner.config.target_timeout;
             let client = Some(self.inner.events.clone());
