@@ -176,7 +176,10 @@ async fn analyze_json_prints_exactly_the_saved_insights() {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_call-insights"))
         .args(["analyze", "--json"])
         .arg(&meeting)
-        .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", database.display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", database.display()),
+        )
         .env_remove("INNGEST_DEV")
         .env_remove("INNGEST_SIGNING_KEY")
         .env_remove("INNGEST_BASE_URL")
@@ -184,15 +187,30 @@ async fn analyze_json_prints_exactly_the_saved_insights() {
         .await
         .unwrap();
 
-    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
-    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("stdout is only the JSON object");
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("stdout is only the JSON object");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    for stage in ["step fetch: done", "step analyze: done", "step save: done", "done (completed)"] {
+    for stage in [
+        "step fetch: done",
+        "step analyze: done",
+        "step save: done",
+        "done (completed)",
+    ] {
         assert!(stderr.contains(stage), "missing {stage:?} in {stderr}");
     }
 
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display())).await.unwrap();
-    let saved: String = sqlx::query_scalar("SELECT insights FROM insights").fetch_one(&pool).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display()))
+        .await
+        .unwrap();
+    let saved: String = sqlx::query_scalar("SELECT insights FROM insights")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     let saved: serde_json::Value = serde_json::from_str(&saved).unwrap();
     assert_eq!(printed, saved);
     pool.close().await;
@@ -207,12 +225,21 @@ async fn analyze_rejects_a_file_without_speakers() {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_call-insights"))
         .arg("analyze")
         .arg(&file)
-        .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", directory.path().join("x.db").display()))
+        .env(
+            "DATABASE_URL",
+            format!(
+                "sqlite://{}?mode=rwc",
+                directory.path().join("x.db").display()
+            ),
+        )
         .output()
         .await
         .unwrap();
 
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("notes.txt") && stderr.contains("line 1"), "{stderr}");
+    assert!(
+        stderr.contains("notes.txt") && stderr.contains("line 1"),
+        "{stderr}"
+    );
 }

@@ -23,6 +23,14 @@ impl ServeHandler {
         if config.mode == ServerMode::Dev {
             // The dev server never signs, so a dev-mode handler must not
             // reject over signatures, even with a key in the environment.
+            if request
+                .header(headers::SERVER_KIND)
+                .is_some_and(|kind| kind != "dev")
+            {
+                tracing::warn!(
+                    "a request from a cloud-mode Inngest server reached this dev-mode handler; unset INNGEST_DEV to verify signatures"
+                );
+            }
             return Auth::NotRequired;
         }
         let Some(primary) = &config.signing_key else {

@@ -106,6 +106,7 @@ impl ServeHandler {
                 "the request has no Host header, so the serve URL is unknown; set INNGEST_SERVE_ORIGIN",
             );
         };
+        warn_about_unreachable_url(config, &serve_url, request);
         let deploy_id = request.query("deployId");
         let mut response = self
             .register(&serve_url, deploy_id, request.header(headers::SERVER_KIND))
@@ -209,6 +210,44 @@ impl ServeHandler {
         }
         payload.insert("capabilities".to_owned(), capabilities());
         Value::Object(payload)
+    }
+}
+
+/// Warns about a serve URL Inngest is unlikely to reach: a loopback origin
+/// registered with a remote API (the executor cannot call back), or a
+/// request that arrived on another host than the configured origin (a
+/// redirecting bare domain, for one).
+fn warn_about_unreachable_url(
+    config: &super::ServeConfig,
+    serve_url: &ServeUrl,
+    request: &ServeRequest,
+) {
+    let api_is_remote = config
+        .api_base_url
+        .host_str()
+        .is_some_and(|host| !super::url::is_loopback_host(host));
+    if serve_url.is_loopback() && api_is_remote {
+        tracing::warn!(
+            url = %serve_url,
+            api = %config.api_base_url,
+            "registering a loopback URL with a remote Inngest API, which cannot reach it; set INNGEST_SERVE_ORIGIN to this service's public origin"
+        );
+    }
+
+    let Some(origin) = &config.serve_origin else {
+        return;
+    };
+    let host = request
+        .header("x-forwarded-host")
+        .or_else(|| request.header("host"));
+    if let Some(host) = host
+        && !origin.contains(host)
+    {
+        tracing::warn!(
+            request_host = host,
+            serve_origin = %origin,
+            "the sync request arrived on another host than INNGEST_SERVE_ORIGIN; Inngest will call the configured origin and does not follow redirects"
+        );
     }
 }
 
