@@ -76,6 +76,14 @@ pub(crate) async fn execute(
         .max(1);
     let mut exec_state = ExecState::new(mode, &request.steps, request.ctx.attempt, max_attempts);
     exec_state.client = client;
+    exec_state.stack_positions = request
+        .ctx
+        .stack
+        .stack
+        .iter()
+        .enumerate()
+        .map(|(position, hash)| (StepHash::from_hex(hash.clone()), position))
+        .collect();
     let state = SharedState::new(exec_state);
 
     let invocation = Invocation {

@@ -9,6 +9,7 @@
 //! the interrupt with `?` or `match`.
 
 mod invoke;
+mod race;
 mod run;
 mod send_event;
 mod sleep;
@@ -21,6 +22,7 @@ use std::task::Poll;
 use serde_json::Value;
 
 pub use invoke::Invoke;
+pub use race::Branch;
 pub use run::RunOptions;
 pub use send_event::SentEvents;
 pub use wait_for_event::WaitForEvent;
@@ -63,6 +65,17 @@ impl Step {
         match state.memos.get(&id.hash).cloned() {
             Some(memo) => {
                 state.memos_pending = state.memos_pending.saturating_sub(1);
+                let position = state
+                    .stack_positions
+                    .get(&id.hash)
+                    .copied()
+                    .unwrap_or(usize::MAX);
+                if let Some(race) = state.race.as_mut() {
+                    if let Some(branch) = race.current {
+                        let latest = race.latest.entry(branch).or_insert(0);
+                        *latest = (*latest).max(position);
+                    }
+                }
                 Reached::Memoized(id, memo)
             }
             None => Reached::New(id),

@@ -47,6 +47,11 @@ pub(crate) struct ExecState {
     pub(crate) max_attempts: u32,
     /// Client for `send_event` steps, when the handler has one.
     pub(crate) client: Option<crate::client::EventClient>,
+    /// Position of each memoized step in the executor's completion order.
+    pub(crate) stack_positions: HashMap<StepHash, usize>,
+    /// The race branch being polled and, per branch, the latest completion
+    /// position of the memos it consumed.
+    pub(crate) race: Option<RaceTracker>,
     /// Memoized steps not yet reached; replay is over when this hits zero.
     pub(crate) memos_pending: usize,
 }
@@ -72,6 +77,8 @@ impl ExecState {
             run_now: None,
             executed: None,
             client: None,
+            stack_positions: HashMap::new(),
+            race: None,
             attempt,
             max_attempts,
             memos_pending,
@@ -82,6 +89,13 @@ impl ExecState {
     pub(crate) fn is_final_attempt(&self) -> bool {
         self.attempt + 1 >= self.max_attempts
     }
+}
+
+/// Bookkeeping of one `Step::race` while its branches are polled.
+#[derive(Debug, Default)]
+pub(crate) struct RaceTracker {
+    pub(crate) current: Option<usize>,
+    pub(crate) latest: HashMap<usize, usize>,
 }
 
 /// Cheap handle on [`ExecState`].
