@@ -70,11 +70,11 @@ impl Step {
                     .get(&id.hash)
                     .copied()
                     .unwrap_or(usize::MAX);
-                if let Some(race) = state.race.as_mut() {
-                    if let Some(branch) = race.current {
-                        let latest = race.latest.entry(branch).or_insert(0);
-                        *latest = (*latest).max(position);
-                    }
+                if let Some(race) = state.race.as_mut()
+                    && let Some(branch) = race.current
+                {
+                    let latest = race.latest.entry(branch).or_insert(0);
+                    *latest = (*latest).max(position);
                 }
                 Reached::Memoized(id, memo)
             }

@@ -147,10 +147,10 @@ impl Step {
         planned.name = Some(options.op_name(id));
         planned.opts = Some(options.opts().unwrap_or_else(|| Value::Object(Map::new())));
         planned.data = Some(Value::Null);
-        if self.shared().lock().race.is_some() {
-            if let Some(Value::Object(opts)) = planned.opts.as_mut() {
-                opts.insert("parallelMode".to_owned(), Value::String("race".to_owned()));
-            }
+        if self.shared().lock().race.is_some()
+            && let Some(Value::Object(opts)) = planned.opts.as_mut()
+        {
+            opts.insert("parallelMode".to_owned(), Value::String("race".to_owned()));
         }
         let found = FoundStep {
             id: id.clone(),
