@@ -101,6 +101,12 @@ impl ServeHandler {
         config: ServeConfig,
     ) -> Result<Self, crate::function::FunctionConfigError> {
         app.validate()?;
+        if config.mode == ServerMode::Cloud && config.signing_key.is_none() {
+            tracing::warn!(
+                app = app.id(),
+                "cloud mode without a signing key: every call will be rejected with 500; set INNGEST_SIGNING_KEY, or INNGEST_DEV=1 for the dev server"
+            );
+        }
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
             .build()
