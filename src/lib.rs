@@ -2,5 +2,8 @@
 //! the Inngest serve protocol.
 
 pub mod analyzer;
+pub mod providers;
 pub mod store;
+pub mod transcriber;
 pub mod transcript;
+pub mod vendor;
