@@ -139,9 +139,10 @@ mod tests {
             Some(Duration::from_millis(20))
         );
         assert_eq!(
-            parse_reset_duration("1h2m3.5s"),
-            Some(Duration::from_secs_f64(3723.5))
+            parse_reset_duration("1m2.5s"),
+            Some(Duration::from_secs_f64(62.5))
         );
+        assert_eq!(parse_reset_duration("1h2m3s"), None, "over the 1 h cap");
         assert_eq!(parse_reset_duration("5x"), None);
     }
 
