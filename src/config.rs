@@ -42,6 +42,8 @@ impl Mode {
 pub enum ConfigError {
     #[error(transparent)]
     Inngest(#[from] inngest::serve::ConfigError),
+    #[error(transparent)]
+    Providers(#[from] crate::providers::ProviderConfigError),
     #[error("{name} must be {expected}, got {value:?}")]
     Invalid {
         name: &'static str,
@@ -59,8 +61,8 @@ pub struct Settings {
     pub serve: ServeConfig,
     pub database_url: String,
     pub listen: SocketAddr,
-    /// Analyzer provider name (`heuristic` by default).
-    pub analyzer: String,
+    /// Analyzer, transcriber and vendor settings.
+    pub providers: crate::providers::ProviderSettings,
     /// Retries of each function step after the first attempt.
     pub retries: u32,
     /// Fixed retry interval of the local executor instead of Inngest's
@@ -108,7 +110,7 @@ impl Settings {
             serve,
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             listen: SocketAddr::new(host, port),
-            analyzer: get("ANALYZER").unwrap_or_else(|| "heuristic".to_owned()),
+            providers: crate::providers::ProviderSettings::from_lookup(&lookup)?,
             retries: parse_number("STEP_RETRIES", get("STEP_RETRIES"), 3)?,
             retry_interval: get("RETRY_INTERVAL_MS")
                 .map(|value| parse_number("RETRY_INTERVAL_MS", Some(value), 0u64))

@@ -2,13 +2,11 @@
 //! the embedded executor driving it over HTTP, and a job watched to its end.
 //! `call-insights analyze` and the end-to-end tests use this.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use functions::domain::{CallId, JobStage, JobStatus, Transcript};
 use functions::insights::Insights;
-use functions::ports::Analyzer;
 use inngest::Event;
 use inngest::executor::{ExecutorHandle, RunProgress};
 use serde_json::json;
@@ -47,13 +45,13 @@ pub struct JobOutcome {
 }
 
 impl LocalService {
-    /// Starts the service in local mode on 127.0.0.1 with `analyzer`.
+    /// Starts the service in local mode on 127.0.0.1 with `providers`.
     ///
     /// # Errors
     /// A database that cannot open, or a failed sync with the executor.
     pub async fn start(
         mut settings: Settings,
-        analyzer: Arc<dyn Analyzer>,
+        providers: crate::service::Providers,
     ) -> anyhow::Result<Self> {
         settings.mode = Mode::Local;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
@@ -61,7 +59,7 @@ impl LocalService {
             .context("failed to listen on a loopback port")?;
         let base_url = crate::commands::serve::base_url(listener.local_addr()?);
 
-        let service = Service::build_with(settings, &base_url, analyzer).await?;
+        let service = Service::build_with(settings, &base_url, providers).await?;
         let router = service.router();
         let server = tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, router).await {

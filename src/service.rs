@@ -10,7 +10,11 @@ use inngest::serve::{ServeConfig, ServeHandler, ServerMode, router};
 use inngest::signing::SigningKey;
 use url::Url;
 
+use functions::chunked::ChunkedAnalyzer;
+use functions::ports::{Analyzer, Transcriber};
+
 use crate::config::{Mode, Settings};
+use crate::providers::ProviderSettings;
 use crate::store::Store;
 
 /// Path of the serve endpoint.
@@ -18,6 +22,42 @@ pub const SERVE_PATH: &str = "/api/inngest";
 
 /// App id; function ids are prefixed with it (`call-insights-<function>`).
 pub const APP_ID: &str = "call-insights";
+
+/// The vendors the functions call.
+#[derive(Clone)]
+pub struct Providers {
+    pub analyzer: Arc<dyn Analyzer>,
+    /// The analyzer's chunked form, for transcripts longer than one request.
+    pub chunked: Option<Arc<dyn ChunkedAnalyzer>>,
+    pub transcriber: Arc<dyn Transcriber>,
+}
+
+impl Providers {
+    /// Builds the configured providers.
+    ///
+    /// # Errors
+    /// A provider that cannot be built from its settings.
+    pub fn from_settings(settings: &ProviderSettings) -> anyhow::Result<Self> {
+        Ok(Self {
+            analyzer: crate::analyzer::build(settings)?,
+            chunked: crate::analyzer::build_chunked(settings)?,
+            transcriber: crate::transcriber::build(settings)?,
+        })
+    }
+
+    /// `analyzer` with the offline transcriber that reads transcript files.
+    ///
+    /// # Errors
+    /// As [`Providers::from_settings`].
+    pub fn with_analyzer(analyzer: Arc<dyn Analyzer>) -> anyhow::Result<Self> {
+        let defaults = ProviderSettings::from_lookup(|_| None)?;
+        Ok(Self {
+            analyzer,
+            chunked: None,
+            transcriber: crate::transcriber::build(&defaults)?,
+        })
+    }
+}
 
 /// Everything the HTTP server and the commands share.
 #[derive(Clone)]
@@ -34,20 +74,21 @@ impl Service {
     /// `base_url` is where this process serves HTTP.
     ///
     /// # Errors
-    /// A database that cannot be opened or migrated, or an unknown analyzer.
+    /// A database that cannot be opened or migrated, or a provider that
+    /// cannot be built.
     pub async fn build(settings: Settings, base_url: &Url) -> anyhow::Result<Self> {
-        let analyzer = crate::analyzer::build(&settings.analyzer)?;
-        Self::build_with(settings, base_url, analyzer).await
+        let providers = Providers::from_settings(&settings.providers)?;
+        Self::build_with(settings, base_url, providers).await
     }
 
-    /// As [`Service::build`], with a given analyzer instead of the configured one.
+    /// As [`Service::build`], with given providers instead of the configured ones.
     ///
     /// # Errors
     /// A database that cannot be opened or migrated.
     pub async fn build_with(
         settings: Settings,
         base_url: &Url,
-        analyzer: Arc<dyn functions::ports::Analyzer>,
+        providers: Providers,
     ) -> anyhow::Result<Self> {
         let store = Store::connect(&settings.database_url)
             .await
@@ -58,13 +99,22 @@ impl Service {
                 )
             })?;
 
-        let app = inngest::App::new(APP_ID).function(functions::generate_insights::function(
-            functions::generate_insights::InsightsDeps {
+        let insights =
+            functions::generate_insights::function(functions::generate_insights::InsightsDeps {
                 store: Arc::new(store.clone()),
-                analyzer,
+                analyzer: providers.analyzer,
+                chunked: providers.chunked,
                 retries: settings.retries,
-            },
-        ));
+            });
+        let transcribe =
+            functions::transcribe_call::function(functions::transcribe_call::TranscribeDeps {
+                store: Arc::new(store.clone()),
+                transcriber: providers.transcriber,
+                retries: settings.retries,
+            });
+        let app = inngest::App::new(APP_ID)
+            .function(insights)
+            .function(transcribe);
 
         let (serve_config, executor) = match settings.mode {
             Mode::Local => {

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use inngest::{Context, Error, Function, FunctionFailed, Step, Trigger};
 use serde::{Deserialize, Serialize};
 
+use crate::chunked::{Chunk, ChunkedAnalyzer, PartialInsights};
 use crate::domain::{CallId, JobId, JobStage, Transcript};
 use crate::insights::Insights;
 use crate::ports::{Analyzer, InsightsStore, Transition};
@@ -52,6 +53,9 @@ pub struct Saved {
 pub struct InsightsDeps {
     pub store: Arc<dyn InsightsStore>,
     pub analyzer: Arc<dyn Analyzer>,
+    /// The analyzer split into steps; when present, each chunk of the
+    /// transcript is analyzed in its own step.
+    pub chunked: Option<Arc<dyn ChunkedAnalyzer>>,
     /// Retries after the first attempt of each step.
     pub retries: u32,
 }
@@ -97,9 +101,13 @@ async fn run(deps: InsightsDeps, ctx: Context<InsightsStart>, step: Step) -> Res
         fetched.segments, fetched.words
     ));
 
-    let insights: Insights = step
-        .run("analyze", || analyze(&deps, &job_id, &call_id))
-        .await?;
+    let insights: Insights = match deps.chunked.clone() {
+        Some(chunked) => analyze_in_chunks(&deps, chunked, &step, &job_id, &call_id).await?,
+        None => {
+            step.run("analyze", || analyze(&deps, &job_id, &call_id))
+                .await?
+        }
+    };
 
     step.run("save", || save(&deps, &job_id, &call_id, &insights))
         .await
@@ -140,6 +148,53 @@ async fn analyze(deps: &InsightsDeps, job_id: &JobId, call_id: &CallId) -> Resul
         .analyze(&transcript)
         .await
         .map_err(crate::transcribe_call::provider_error)
+}
+
+/// Analyzes a transcript one chunk per step (`analyze-chunk`, then
+/// `analyze-chunk:1`, ...), then merges the chunk results in `analyze`, so
+/// a failing chunk is retried alone and finished chunks are never redone.
+async fn analyze_in_chunks(
+    deps: &InsightsDeps,
+    chunked: Arc<dyn ChunkedAnalyzer>,
+    step: &Step,
+    job_id: &JobId,
+    call_id: &CallId,
+) -> Result<Insights, Error> {
+    let planner = Arc::clone(&chunked);
+    let chunks: Vec<Chunk> = step
+        .run("plan", || async {
+            deps.store
+                .set_stage(job_id, JobStage::Analyzing)
+                .await
+                .map_err(store_error)?;
+            let transcript = load_transcript(deps, call_id).await?;
+            Ok::<_, Error>(planner.plan(&transcript))
+        })
+        .await?;
+
+    let mut partials: Vec<PartialInsights> = Vec::with_capacity(chunks.len());
+    for chunk in &chunks {
+        let analyzer = Arc::clone(&chunked);
+        let partial = step
+            .run("analyze-chunk", || async move {
+                let transcript = load_transcript(deps, call_id).await?;
+                analyzer
+                    .analyze_chunk(&transcript, chunk)
+                    .await
+                    .map_err(crate::transcribe_call::provider_error)
+            })
+            .await?;
+        partials.push(partial);
+    }
+
+    step.run("analyze", || async move {
+        let transcript = load_transcript(deps, call_id).await?;
+        chunked
+            .merge(&transcript, partials)
+            .await
+            .map_err(crate::transcribe_call::provider_error)
+    })
+    .await
 }
 
 async fn save(

@@ -4,6 +4,7 @@
 //! implements them over sqlx and the configured vendors. This keeps the
 //! dependency direction `service -> functions -> inngest`.
 
+pub mod chunked;
 pub mod domain;
 pub mod generate_insights;
 pub mod insights;

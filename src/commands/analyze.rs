@@ -29,8 +29,8 @@ pub async fn run(file: &Path, json: bool, title: Option<String>) -> anyhow::Resu
     );
 
     let settings = Settings::from_env()?;
-    let analyzer = crate::analyzer::build(&settings.analyzer)?;
-    let local = LocalService::start(settings, analyzer).await?;
+    let providers = crate::service::Providers::from_settings(&settings.providers)?;
+    let local = LocalService::start(settings, providers).await?;
 
     let title = title.unwrap_or_else(|| file_title(file));
     let call_id = local

@@ -62,7 +62,8 @@ fn announce(service: &Service, base_url: &Url) {
         reason = %settings.mode_reason,
         serve_url = %format!("{base_url}api/inngest"),
         database = %service::redact(&settings.database_url),
-        analyzer = %settings.analyzer,
+        analyzer = ?settings.providers.analyzer,
+        transcriber = ?settings.providers.transcriber,
         "call-insights started"
     );
     if service::cloud_without_key(service.handler.config()) {

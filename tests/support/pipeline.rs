@@ -28,7 +28,9 @@ pub(crate) fn settings(database: &Path) -> Settings {
 
 /// A started local service on a database in `directory`.
 pub(crate) async fn start(directory: &Path, analyzer: Arc<dyn Analyzer>) -> LocalService {
-    LocalService::start(settings(&directory.join("test.db")), analyzer)
+    let providers = call_insights::service::Providers::with_analyzer(analyzer)
+        .expect("offline providers build");
+    LocalService::start(settings(&directory.join("test.db")), providers)
         .await
         .expect("the local service starts")
 }

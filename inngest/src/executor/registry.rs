@@ -9,13 +9,12 @@ use crate::function::{DEFAULT_RETRIES, MAX_RETRIES};
 
 /// Function options the local executor does not implement. Registering a
 /// function that sets one fails rather than silently ignoring it.
-const UNSUPPORTED_OPTIONS: [(&str, &str); 11] = [
+const UNSUPPORTED_OPTIONS: [(&str, &str); 10] = [
     ("batchEvents", "event batching"),
     ("debounce", "debounce"),
     ("rateLimit", "rate limiting"),
     ("throttle", "throttling"),
     ("idempotency", "idempotency keys"),
-    ("concurrency", "concurrency limits"),
     ("priority", "run priority"),
     ("timeouts", "start and finish timeouts"),
     ("singleton", "singleton runs"),
