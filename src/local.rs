@@ -159,6 +159,46 @@ impl LocalService {
         }
     }
 
+    /// Sends `calls/uploaded` for a call whose recording or transcript file
+    /// is stored with it, then waits until transcription has created the
+    /// insights job and that job completed or failed.
+    ///
+    /// # Errors
+    /// A database error, an executor that refuses the event, or no job
+    /// within `timeout` (the transcription failed).
+    pub async fn upload(&self, call_id: &CallId, timeout: Duration) -> anyhow::Result<JobOutcome> {
+        let store = &self.service.store;
+        let executor = self
+            .service
+            .executor
+            .as_ref()
+            .context("the local executor is not running")?;
+        let event = Event::new(
+            functions::transcribe_call::EVENT,
+            json!({ "call_id": call_id }),
+        )
+        .with_id(format!("uploaded-{call_id}"));
+        executor.send(vec![event]).await?;
+
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if let Some(job) = store.latest_job_for_call(call_id).await? {
+                if !job.status.is_active() {
+                    let insights = store
+                        .get_insights_by_job(&job.id)
+                        .await?
+                        .map(|stored| stored.insights);
+                    return Ok(JobOutcome { job, insights });
+                }
+            }
+            anyhow::ensure!(
+                tokio::time::Instant::now() < deadline,
+                "call {call_id} has no finished insights job after {timeout:?}; did transcription fail?"
+            );
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
     /// Stops the workers and the server.
     pub async fn stop(self) {
         if let Some(workers) = self.workers {

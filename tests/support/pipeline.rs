@@ -16,13 +16,19 @@ use functions::ports::{AnalyzeError, Analyzer};
 
 /// Settings for a test: a fresh SQLite file and 50 ms retries.
 pub(crate) fn settings(database: &Path) -> Settings {
-    let mut values = HashMap::new();
-    values.insert(
-        "DATABASE_URL",
-        format!("sqlite://{}?mode=rwc", database.display()),
-    );
+    settings_for_url(&format!("sqlite://{}?mode=rwc", database.display()), &[])
+}
+
+/// Settings for a test on any database URL: 50 ms retries, three retries
+/// per step, plus `extra` variables.
+pub(crate) fn settings_for_url(url: &str, extra: &[(&'static str, &str)]) -> Settings {
+    let mut values: HashMap<&str, String> = HashMap::new();
+    values.insert("DATABASE_URL", url.to_owned());
     values.insert("RETRY_INTERVAL_MS", "50".to_owned());
     values.insert("STEP_RETRIES", "3".to_owned());
+    for (name, value) in extra {
+        values.insert(name, (*value).to_owned());
+    }
     Settings::from_lookup(|name| values.get(name).cloned()).expect("test settings are valid")
 }
 
