@@ -182,14 +182,14 @@ impl LocalService {
 
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            if let Some(job) = store.latest_job_for_call(call_id).await? {
-                if !job.status.is_active() {
-                    let insights = store
-                        .get_insights_by_job(&job.id)
-                        .await?
-                        .map(|stored| stored.insights);
-                    return Ok(JobOutcome { job, insights });
-                }
+            if let Some(job) = store.latest_job_for_call(call_id).await?
+                && !job.status.is_active()
+            {
+                let insights = store
+                    .get_insights_by_job(&job.id)
+                    .await?
+                    .map(|stored| stored.insights);
+                return Ok(JobOutcome { job, insights });
             }
             anyhow::ensure!(
                 tokio::time::Instant::now() < deadline,
