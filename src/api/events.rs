@@ -1,0 +1,89 @@
+//! Where the API sends events: the embedded executor in local mode, the
+//! Inngest event API in dev and cloud mode. Also builds the two events the
+//! API sends, so routes and the published schemas share one definition.
+
+use functions::domain::{CallId, JobId};
+use functions::generate_insights::{self, InsightsStart};
+use functions::transcribe_call::{self, CallUploaded};
+use inngest::Event;
+use inngest::client::{EventClient, SendError};
+use inngest::executor::{Executor, ExecutorError};
+
+use crate::service::Service;
+
+/// The destination of the events the API sends.
+#[derive(Clone)]
+pub enum EventSink {
+    /// The embedded executor of this process (local mode).
+    Local(Executor),
+    /// Inngest's event API through the serve handler's client (dev and cloud mode).
+    Inngest(EventClient),
+}
+
+/// Why an event was not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    #[error("the local executor rejected the event")]
+    Executor(#[source] ExecutorError),
+    #[error("the Inngest event API did not accept the event")]
+    Inngest(#[source] SendError),
+}
+
+impl EventSink {
+    /// The sink of a service: its executor when it has one, its serve
+    /// handler's event client otherwise.
+    pub fn for_service(service: &Service) -> Self {
+        match &service.executor {
+            Some(executor) => Self::Local(executor.clone()),
+            None => Self::Inngest(service.handler.event_client().clone()),
+        }
+    }
+
+    /// Sends one event. An event whose id was sent within the last 24 hours
+    /// is accepted again but starts no second run, both here and in Inngest.
+    ///
+    /// # Errors
+    /// [`SinkError`] when the executor or the event API rejects the event.
+    pub async fn send(&self, event: Event) -> Result<(), SinkError> {
+        match self {
+            Self::Local(executor) => executor
+                .send(vec![event])
+                .await
+                .map(drop)
+                .map_err(SinkError::Executor),
+            Self::Inngest(client) => client
+                .send(event)
+                .await
+                .map(drop)
+                .map_err(SinkError::Inngest),
+        }
+    }
+}
+
+/// The `calls/uploaded` event of a call. Its id is derived from the call, so
+/// repeated requests within the 24-hour deduplication window start one run.
+pub fn call_uploaded(call_id: &CallId) -> Event {
+    let data = CallUploaded {
+        call_id: call_id.clone(),
+    };
+    Event::new(transcribe_call::EVENT, to_value(&data)).with_id(uploaded_event_id(call_id))
+}
+
+/// The id of the `calls/uploaded` event of a call.
+pub fn uploaded_event_id(call_id: &CallId) -> String {
+    format!("calls-uploaded-{call_id}")
+}
+
+/// The `insights/start` event of a job; its id is the job id, so resending
+/// it for the same job starts no second run.
+pub fn insights_start(job_id: &JobId, call_id: &CallId) -> Event {
+    let data = InsightsStart {
+        job_id: job_id.clone(),
+        call_id: call_id.clone(),
+    };
+    Event::new(generate_insights::EVENT, to_value(&data)).with_id(job_id.as_str())
+}
+
+fn to_value(data: &impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(data).expect("event data of string fields serializes")
+}
