@@ -36,7 +36,7 @@ pub enum Command {
     },
 }
 
-/// What to do with insights jobs.
+/// Subcommands for insights jobs.
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
     /// Fail every job in `processing` for longer than STALE_JOB_AFTER_SECS

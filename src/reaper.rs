@@ -10,7 +10,7 @@
 //!   job's `updated_at` alone decides. Every step of the insights function
 //!   updates the job, so a run that is still working keeps it fresh.
 //!
-//! A stale job is marked `failed` with a message that says why. The update
+//! A stale job is marked `failed` with a message that gives the reason. The update
 //! is guarded by the same cutoff, so a job that made progress after it was
 //! listed is left alone.
 
@@ -23,7 +23,7 @@ use time::OffsetDateTime;
 use crate::service::Service;
 use crate::store::{self, Job, Store};
 
-/// Why one reaper pass failed.
+/// A failure of one reaper pass.
 #[derive(Debug, thiserror::Error)]
 pub enum ReapError {
     #[error("failed to list stale jobs")]
@@ -61,7 +61,7 @@ pub struct Reaper {
 }
 
 impl Reaper {
-    /// A reaper over the service's store and, in local mode, its executor.
+    /// Creates a reaper over the service's store and, in local mode, its executor.
     pub fn for_service(service: &Service) -> Self {
         Self::new(
             service.store.clone(),
@@ -70,7 +70,7 @@ impl Reaper {
         )
     }
 
-    /// A reaper that fails jobs idle for longer than `stale_after`.
+    /// Creates a reaper that fails jobs idle for longer than `stale_after`.
     pub fn new(store: Store, executor: Option<Executor>, stale_after: Duration) -> Self {
         Self {
             store,
@@ -159,11 +159,11 @@ impl Reaper {
         let idle_minutes = (now - job.updated_at).whole_minutes();
         let run = job.run_id.as_deref().unwrap_or("unknown");
         let why = if self.executor.is_some() {
-            format!("the run is gone (run {run} has ended or has no work queued in the local executor)")
-        } else {
             format!(
-                "the run is presumed gone (no step of run {run} updated the job in that time)"
+                "the run is gone (run {run} has ended or has no work queued in the local executor)"
             )
+        } else {
+            format!("the run is presumed gone (no step of run {run} updated the job in that time)")
         };
         format!(
             "no progress for {idle_minutes} minutes in stage {}; {why}; start a new job with POST /api/calls/{}/insights",

@@ -83,7 +83,7 @@ impl Service {
         })
     }
 
-    /// The HTTP routes: the serve endpoint, the jobs API, the executor's API
+    /// Builds the HTTP routes: the serve endpoint, the jobs API, the executor's API
     /// in local mode, and `/health`.
     pub fn router(&self) -> Router {
         let routes = router(SERVE_PATH, self.handler.clone()).merge(crate::api::router(self));

@@ -5,9 +5,9 @@
 //! this token because Inngest authenticates its calls with signatures.
 
 use axum::extract::{Request, State};
+use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::http::header::AUTHORIZATION;
 
 use super::error::ApiError;
 
@@ -22,9 +22,9 @@ impl ApiToken {
         Self(token.into())
     }
 
-    /// Whether `candidate` equals the token, in time that depends only on
-    /// the token's length, so response timing does not reveal how many
-    /// leading bytes of a guess were right.
+    /// Compares `candidate` with the token in time that depends only on the
+    /// token's length, so response timing does not reveal how many leading
+    /// bytes of a guess were right.
     pub fn matches(&self, candidate: &str) -> bool {
         let expected = self.0.as_bytes();
         let candidate = candidate.as_bytes();
@@ -70,8 +70,8 @@ pub(super) async fn require_token(
     }
 }
 
-/// The token of an `Authorization: Bearer <token>` value; the scheme is
-/// case-insensitive as HTTP auth schemes are.
+/// Extracts the token of an `Authorization: Bearer <token>` value. The
+/// scheme is case-insensitive, as HTTP authentication schemes are.
 fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();

@@ -2,12 +2,12 @@
 //! and start its transcription.
 
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use functions::domain::{CallId, Transcript};
-use axum::http::StatusCode;
-use axum::http::header::LOCATION;
 use serde::Deserialize;
 use serde_json::json;
 use url::Url;
@@ -20,7 +20,7 @@ use super::views::CallView;
 use crate::store::NewCall;
 use crate::transcript::{self, Format};
 
-/// Longest title accepted, in characters.
+/// Maximum title length, in characters.
 const MAX_TITLE_CHARS: usize = 500;
 
 /// Title of a call created without one.
@@ -260,8 +260,8 @@ fn parse_inline(text: &str, format: Option<Format>) -> Result<Transcript, ApiErr
     Ok(transcript)
 }
 
-/// A transcript location is an http(s) URL, or a path on the server when it
-/// has no `scheme://` prefix.
+/// Checks a transcript location: an http(s) URL, or a path on the server
+/// when it has no `scheme://` prefix.
 fn checked_transcript_url(location: &str) -> Result<String, ApiError> {
     let location = location.trim();
     if location.is_empty() {

@@ -6,9 +6,9 @@
 //! names the value and the fix.
 
 use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::response::{IntoResponse, Response};
 use axum::http::StatusCode;
 use axum::http::header::WWW_AUTHENTICATE;
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::store;
@@ -24,7 +24,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// An error with any status and code.
+    /// Creates an error with any status and code.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
@@ -91,9 +91,10 @@ impl IntoResponse for ApiError {
         }));
         let mut response = (self.status, body).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+            response.headers_mut().insert(
+                WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
         }
         response
     }

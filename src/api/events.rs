@@ -1,6 +1,6 @@
-//! Where the API sends events: the embedded executor in local mode, the
-//! Inngest event API in dev and cloud mode. Also builds the two events the
-//! API sends, so routes and the published schemas share one definition.
+//! The destination of the API's events (the embedded executor in local
+//! mode, the Inngest event API in dev and cloud mode) and the builders of
+//! the two events, which routes and the schema tests share.
 
 use functions::domain::{CallId, JobId};
 use functions::generate_insights::{self, InsightsStart};
@@ -20,7 +20,7 @@ pub enum EventSink {
     Inngest(EventClient),
 }
 
-/// Why an event was not sent.
+/// A failure to send an event.
 #[derive(Debug, thiserror::Error)]
 pub enum SinkError {
     #[error("the local executor rejected the event")]
@@ -30,7 +30,7 @@ pub enum SinkError {
 }
 
 impl EventSink {
-    /// The sink of a service: its executor when it has one, its serve
+    /// Picks the sink of a service: its executor when it has one, its serve
     /// handler's event client otherwise.
     pub fn for_service(service: &Service) -> Self {
         match &service.executor {
@@ -60,7 +60,7 @@ impl EventSink {
     }
 }
 
-/// The `calls/uploaded` event of a call. Its id is derived from the call, so
+/// Builds the `calls/uploaded` event of a call. Its id is derived from the call, so
 /// repeated requests within the 24-hour deduplication window start one run.
 pub fn call_uploaded(call_id: &CallId) -> Event {
     let data = CallUploaded {
@@ -69,13 +69,13 @@ pub fn call_uploaded(call_id: &CallId) -> Event {
     Event::new(transcribe_call::EVENT, to_value(&data)).with_id(uploaded_event_id(call_id))
 }
 
-/// The id of the `calls/uploaded` event of a call.
+/// Formats the id of the `calls/uploaded` event of a call.
 pub fn uploaded_event_id(call_id: &CallId) -> String {
     format!("calls-uploaded-{call_id}")
 }
 
-/// The `insights/start` event of a job; its id is the job id, so resending
-/// it for the same job starts no second run.
+/// Builds the `insights/start` event of a job. Its id is the job id, so
+/// resending it for the same job starts no second run.
 pub fn insights_start(job_id: &JobId, call_id: &CallId) -> Event {
     let data = InsightsStart {
         job_id: job_id.clone(),

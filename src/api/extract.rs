@@ -15,7 +15,7 @@ pub(super) struct ApiJson<T>(pub T);
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub(super) struct ApiPath<T>(pub T);
 
-/// Longest id the API accepts.
+/// Maximum length of an id in a path.
 const MAX_ID_LEN: usize = 128;
 
 /// Checks an id from the path: 1 to 128 ASCII letters, digits, `-` or `_`,

@@ -1,17 +1,17 @@
 //! Routes of a call's insights: start the job, and read its result.
 //!
-//! `GET` answers by the status of the call's latest job: 200 with the
+//! `GET` responds by the status of the call's latest job: 200 with the
 //! insights when it completed, 202 with its status and stage while it is
 //! pending or processing, and 200 with `status: "failed"` and the job's
 //! error when it failed. A failed job is a result the request found, not a
 //! failed request, so it is not a 4xx or 5xx.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use functions::domain::{CallId, JobStatus};
-use axum::http::StatusCode;
 use serde_json::json;
 
 use super::ApiState;
@@ -40,9 +40,9 @@ async fn start_insights(
     let active = state.store.create_or_get_active_job(&call_id).await?;
     let job = active.job;
 
-    // A new job needs its event. A pending one found here gets it again, in
-    // case the first send was lost; the job id as event id makes a repeat
-    // start no second run. A processing job already has its run.
+    // A new job needs its event. A pending job found here gets it again in
+    // case the first send was lost, and the job id as event id makes the
+    // repeat start no second run. A processing job already has its run.
     if active.created || job.status == JobStatus::Pending {
         let event = events::insights_start(&job.id, &call_id);
         state
@@ -101,7 +101,9 @@ async fn get_insights(
         .ok_or_else(|| {
             ApiError::not_found(
                 "job_not_found",
-                format!("call {id} has no insights job; start one with POST /api/calls/{id}/insights"),
+                format!(
+                    "call {id} has no insights job; start one with POST /api/calls/{id}/insights"
+                ),
             )
         })?;
 

@@ -15,8 +15,8 @@ mod jobs;
 pub mod views;
 
 use axum::extract::{DefaultBodyLimit, OriginalUri};
-use axum::{Router, middleware};
 use axum::http::Method;
+use axum::{Router, middleware};
 
 use crate::service::Service;
 use crate::store::Store;
@@ -26,7 +26,7 @@ use events::EventSink;
 /// Largest request body, which bounds an inline transcript.
 pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
-/// What the route handlers share.
+/// State shared by the route handlers.
 #[derive(Clone)]
 pub(crate) struct ApiState {
     store: Store,
@@ -35,9 +35,9 @@ pub(crate) struct ApiState {
 
 /// The API routes of `service`, ready to merge next to the serve endpoint.
 ///
-/// The router also sets the service-wide fallback, which answers any path
-/// that no route serves with a JSON 404, and answers a wrong method on an API
-/// route with a JSON 405.
+/// The router also sets the service-wide fallback, which returns a JSON 404
+/// for any path that no route serves, and returns a JSON 405 for a wrong
+/// method on an API route.
 pub fn router(service: &Service) -> Router {
     let state = ApiState {
         store: service.store.clone(),

@@ -23,7 +23,7 @@ pub struct CallView {
 }
 
 impl CallView {
-    /// The view of a call and, when it has one, its transcript.
+    /// Builds the view of a call and, when it has one, its transcript.
     pub fn new(call: Call, transcript: Option<&Transcript>) -> Self {
         Self {
             id: call.id.to_string(),
@@ -65,7 +65,7 @@ pub struct JobView {
     pub stage: JobStage,
     pub attempt: i32,
     pub run_id: Option<String>,
-    /// Why the job failed; set only when `status` is `failed`.
+    /// Failure reason, set only when `status` is `failed`.
     pub error_message: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

@@ -12,7 +12,7 @@ use crate::service::{self, Service};
 
 /// Fails the stale jobs once and prints one line per failed job on stdout.
 ///
-/// In local mode the executor's state in the database tells live runs apart,
+/// In local mode the executor's state in the database identifies live runs,
 /// without starting its workers; in dev and cloud mode the idle time alone
 /// decides, as in `serve`.
 ///
