@@ -29,4 +29,17 @@ pub enum Command {
         #[arg(long)]
         title: Option<String>,
     },
+    /// Manage insights jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+/// Subcommands for insights jobs.
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Fail every job in `processing` for longer than STALE_JOB_AFTER_SECS
+    /// whose run is gone, once, and print the jobs it failed.
+    Reap,
 }

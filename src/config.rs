@@ -9,11 +9,16 @@ use std::time::Duration;
 
 use inngest::serve::{ServeConfig, ServerMode};
 
+pub use crate::api::auth::ApiToken;
+
 /// Default SQLite database, relative to the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/call-insights.db?mode=rwc";
 
 /// Default port of the HTTP service.
 pub const DEFAULT_PORT: u16 = 3000;
+
+/// Default interval of the stale-job check that `serve` runs, in seconds.
+pub const DEFAULT_REAP_INTERVAL_SECS: u64 = 60;
 
 /// Who drives the functions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +55,12 @@ pub enum ConfigError {
         value: String,
         expected: &'static str,
     },
+    #[error(
+        "HOST={host} exposes the jobs API beyond this machine without a token; \
+         set API_TOKEN to a secret that clients send as `Authorization: Bearer <token>`, \
+         or set HOST=127.0.0.1"
+    )]
+    Unprotected { host: IpAddr },
 }
 
 /// Every setting of the service.
@@ -70,6 +81,10 @@ pub struct Settings {
     pub retry_interval: Option<Duration>,
     /// Jobs in `processing` longer than this with no live run are failed.
     pub stale_job_after: Duration,
+    /// How often `serve` looks for stale jobs.
+    pub reap_interval: Duration,
+    /// Bearer token that the jobs API requires when set.
+    pub api_token: Option<ApiToken>,
 }
 
 impl Settings {
@@ -121,7 +136,27 @@ impl Settings {
                 get("STALE_JOB_AFTER_SECS"),
                 30 * 60,
             )?),
+            reap_interval: Duration::from_secs(parse_positive(
+                "REAP_INTERVAL_SECS",
+                get("REAP_INTERVAL_SECS"),
+                DEFAULT_REAP_INTERVAL_SECS,
+            )?),
+            api_token: get("API_TOKEN").map(ApiToken::new),
         })
+    }
+
+    /// Rejects a listen address reachable from other machines when no
+    /// `API_TOKEN` protects the jobs API.
+    ///
+    /// # Errors
+    /// [`ConfigError::Unprotected`] naming HOST and API_TOKEN.
+    pub fn check_api_exposure(&self) -> Result<(), ConfigError> {
+        if self.api_token.is_none() && !self.listen.ip().is_loopback() {
+            return Err(ConfigError::Unprotected {
+                host: self.listen.ip(),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -159,6 +194,21 @@ fn decide_mode(get: &impl Fn(&str) -> Option<String>, serve: &ServeConfig) -> (M
         Mode::Local,
         "no INNGEST_DEV, INNGEST_SIGNING_KEY or INNGEST_BASE_URL; the embedded executor drives the functions".to_owned(),
     )
+}
+
+fn parse_positive(
+    name: &'static str,
+    value: Option<String>,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match parse_number(name, value.clone(), default)? {
+        0 => Err(ConfigError::Invalid {
+            name,
+            value: value.unwrap_or_default(),
+            expected: "a whole number of at least 1",
+        }),
+        number => Ok(number),
+    }
 }
 
 fn parse_number<T: std::str::FromStr>(

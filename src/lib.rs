@@ -2,12 +2,14 @@
 //! the Inngest serve protocol.
 
 pub mod analyzer;
+pub mod api;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod executor_store;
 pub mod local;
 pub mod providers;
+pub mod reaper;
 pub mod render;
 pub mod service;
 pub mod store;

@@ -7,14 +7,15 @@ use std::time::Duration;
 use anyhow::Context as _;
 use functions::domain::{CallId, JobStage, JobStatus, Transcript};
 use functions::insights::Insights;
-use inngest::Event;
 use inngest::executor::{ExecutorHandle, RunProgress};
-use serde_json::json;
 use url::Url;
 
 use crate::config::{Mode, Settings};
 use crate::service::Service;
 use crate::store::{Job, NewCall};
+
+/// Longest wait for a finished job's run to report its last events.
+const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 
 /// How often the job row is read while waiting.
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
@@ -117,20 +118,19 @@ impl LocalService {
             .context("the local executor is not running")?;
         let mut events = executor.subscribe();
 
-        // The event id is the job id, so a repeated send starts no second run.
-        let event = Event::new(
-            functions::generate_insights::EVENT,
-            json!({ "job_id": job.id, "call_id": call_id }),
-        )
-        .with_id(job.id.as_str());
+        let event = functions::generate_insights::start_event(&job.id, call_id);
         executor.send(vec![event]).await?;
 
         let mut last: Option<(JobStatus, JobStage)> = None;
+        let mut ended_runs: Vec<String> = Vec::new();
         let mut ticks = tokio::time::interval(POLL_INTERVAL);
         loop {
             tokio::select! {
                 event = events.recv() => {
                     if let Ok(event) = event {
+                        if let RunProgress::RunCompleted { run_id, .. } | RunProgress::RunFailed { run_id, .. } = &event {
+                            ended_runs.push(run_id.clone());
+                        }
                         observe(Progress::Run(&event));
                     }
                     continue;
@@ -147,6 +147,11 @@ impl LocalService {
                 last = Some((current.status, current.stage));
             }
             if !current.status.is_active() {
+                let run_id = current
+                    .run_id
+                    .as_deref()
+                    .filter(|id| !ended_runs.iter().any(|ended| ended == id));
+                drain_run_events(&mut events, run_id, &mut observe).await;
                 let insights = store
                     .get_insights_by_job(&job.id)
                     .await?
@@ -173,12 +178,9 @@ impl LocalService {
             .executor
             .as_ref()
             .context("the local executor is not running")?;
-        let event = Event::new(
-            functions::transcribe_call::EVENT,
-            json!({ "call_id": call_id }),
-        )
-        .with_id(format!("uploaded-{call_id}"));
-        executor.send(vec![event]).await?;
+        executor
+            .send(vec![functions::transcribe_call::uploaded_event(call_id)])
+            .await?;
 
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
@@ -205,5 +207,29 @@ impl LocalService {
             workers.shutdown().await;
         }
         self.server.abort();
+    }
+}
+
+/// Reports the step events a finished job's run still sends: the `save`
+/// step commits the job before the executor hears the step's reply. Waits
+/// for the run's own end, at most [`DRAIN_LIMIT`].
+async fn drain_run_events(
+    events: &mut tokio::sync::broadcast::Receiver<RunProgress>,
+    run_id: Option<&str>,
+    observe: &mut impl FnMut(Progress<'_>),
+) {
+    let Some(run_id) = run_id else {
+        return;
+    };
+    let deadline = tokio::time::Instant::now() + DRAIN_LIMIT;
+    while let Ok(Ok(event)) = tokio::time::timeout_at(deadline, events.recv()).await {
+        observe(Progress::Run(&event));
+        let ended = matches!(
+            &event,
+            RunProgress::RunCompleted { run_id: id, .. } | RunProgress::RunFailed { run_id: id, .. } if id == run_id
+        );
+        if ended {
+            return;
+        }
     }
 }

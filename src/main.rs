@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use call_insights::cli::{Cli, Command};
+use call_insights::cli::{Cli, Command, JobsCommand};
 use call_insights::commands;
 
 #[tokio::main]
@@ -18,6 +18,12 @@ async fn main() -> ExitCode {
         Command::Analyze { file, json, title } => {
             call_insights::telemetry::init("warn");
             commands::analyze::run(&file, json, title).await
+        }
+        Command::Jobs {
+            command: JobsCommand::Reap,
+        } => {
+            call_insights::telemetry::init("warn");
+            commands::jobs::reap().await
         }
     };
 

@@ -133,10 +133,10 @@ impl Service {
         })
     }
 
-    /// The HTTP routes: the serve endpoint, the executor's API in local mode,
-    /// and `/health`.
+    /// Builds the HTTP routes: the serve endpoint, the jobs API, the executor's API
+    /// in local mode, and `/health`.
     pub fn router(&self) -> Router {
-        let routes = router(SERVE_PATH, self.handler.clone());
+        let routes = router(SERVE_PATH, self.handler.clone()).merge(crate::api::router(self));
         match &self.executor {
             // The executor's router has its own `/health`.
             Some(executor) => routes.merge(executor.router()),
@@ -166,6 +166,11 @@ impl Service {
                 )
             })?;
         Ok(Some(executor.start()))
+    }
+
+    /// Starts the periodic stale-job check, every `REAP_INTERVAL_SECS`.
+    pub fn start_reaper(&self) -> tokio::task::JoinHandle<()> {
+        crate::reaper::Reaper::for_service(self).spawn(self.settings.reap_interval)
     }
 }
 

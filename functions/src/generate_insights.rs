@@ -31,6 +31,14 @@ pub struct InsightsStart {
     pub call_id: CallId,
 }
 
+/// The `insights/start` event of a job. Its id is the job id, so a resend
+/// for the same job, from the web app, the API or a replayed transcription,
+/// starts no second run.
+pub fn start_event(job_id: &JobId, call_id: &CallId) -> inngest::Event {
+    let data = serde_json::json!({ "job_id": job_id, "call_id": call_id });
+    inngest::Event::new(EVENT, data).with_id(job_id.as_str())
+}
+
 /// Output of the `fetch` step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fetched {

@@ -54,10 +54,10 @@ pub struct TranscribeDeps {
     pub retries: u32,
 }
 
-/// The id of the `insights/start` event for a job, stable across replays so
-/// Inngest and the local executor drop a repeated send.
-pub fn insights_event_id(job_id: &JobId) -> String {
-    format!("insights-start-{job_id}")
+/// The `calls/uploaded` event of a call. Its id derives from the call, so a
+/// repeated upload within the 24-hour deduplication window starts one run.
+pub fn uploaded_event(call_id: &CallId) -> Event {
+    Event::new(EVENT, json!({ "call_id": call_id })).with_id(format!("calls-uploaded-{call_id}"))
 }
 
 /// Builds the function; one run per call at a time.
@@ -131,11 +131,7 @@ async fn run(
         })
         .await?;
 
-    let start = Event::new(
-        generate_insights::EVENT,
-        json!({ "job_id": job_id, "call_id": call_id }),
-    )
-    .with_id(insights_event_id(&job_id));
+    let start = generate_insights::start_event(&job_id, &call_id);
     let ids = step.send_event("start-insights", vec![start]).await?;
 
     Ok(TranscribeOutput {

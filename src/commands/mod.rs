@@ -1,4 +1,5 @@
 //! The subcommands of the binary.
 
 pub mod analyze;
+pub mod jobs;
 pub mod serve;

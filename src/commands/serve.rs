@@ -15,6 +15,7 @@ use crate::service::{self, Service};
 /// Invalid settings, a port already in use, or a database that cannot open.
 pub async fn run() -> anyhow::Result<ExitCode> {
     let settings = Settings::from_env()?;
+    settings.check_api_exposure()?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| {
@@ -36,8 +37,10 @@ pub async fn run() -> anyhow::Result<ExitCode> {
             .await
     });
     let workers = service.start_executor(&base_url).await?;
+    let reaper = service.start_reaper();
 
     let served = server.await.context("the HTTP server task failed")?;
+    reaper.abort();
     if let Some(workers) = workers {
         workers.shutdown().await;
     }
