@@ -33,10 +33,10 @@ macro_rules! impl_claim {
                 .collect::<Result<Vec<_>, _>>()?;
             let mut slots = ConcurrencySlots::new(busy.iter().map(Vec::as_slice));
 
-            let wanted = limit as usize;
+            let max_jobs = limit as usize;
             let mut claimed = Vec::new();
             let mut offset = 0;
-            while claimed.len() < wanted {
+            while claimed.len() < max_jobs {
                 let rows = sqlx::query(concat!(
                     "SELECT j.id, j.run_id, j.kind, j.step_id, j.wait_id, j.attempt, j.available_at,
                          r.concurrency
@@ -62,7 +62,7 @@ macro_rules! impl_claim {
                     };
                     if slots.try_take(&keys) {
                         claimed.push(job);
-                        if claimed.len() == wanted {
+                        if claimed.len() == max_jobs {
                             break;
                         }
                     }

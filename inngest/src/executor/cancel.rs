@@ -174,8 +174,8 @@ impl Executor {
 }
 
 /// Whether a cancel entry of `function` matches `event` for `run`: same name,
-/// within the timeout counted from the run's start, and the expression holds
-/// with `event` = the run's trigger and `async` = the incoming event.
+/// within the timeout counted from the run's start, and the expression is
+/// true with `event` = the run's trigger and `async` = the incoming event.
 fn cancels(
     function: &FunctionRecord,
     run: &RunRecord,
@@ -231,6 +231,48 @@ mod tests {
         .expect("a valid entry");
         assert_eq!(entries[0].event, "cancel/please");
         assert_eq!(entries[0].timeout.as_deref(), Some("1h"));
+    }
+
+    #[test]
+    fn timeout_counts_from_the_run_start() {
+        let function = FunctionRecord {
+            id: "app-fn".to_owned(),
+            app_id: "app".to_owned(),
+            name: "fn".to_owned(),
+            triggers: Vec::new(),
+            url: "http://127.0.0.1:1/api/inngest".to_owned(),
+            retries: 0,
+            failure_handler: None,
+            concurrency: Vec::new(),
+            cancel: vec![CancelTrigger {
+                event: "stop".to_owned(),
+                expression: Some("async.data.id == event.data.id".to_owned()),
+                timeout: Some("10s".to_owned()),
+            }],
+        };
+        let run = RunRecord::start(
+            "r1".to_owned(),
+            "app-fn".to_owned(),
+            vec![Event::new("start", json!({"id": 1}))],
+            1_000,
+        );
+        let stop = Event::new("stop", json!({"id": 1}));
+        let incoming = serde_json::to_value(&stop).expect("an event serializes");
+
+        assert!(
+            cancels(&function, &run, &stop, &incoming, 11_000),
+            "at the timeout"
+        );
+        assert!(
+            !cancels(&function, &run, &stop, &incoming, 11_001),
+            "after the timeout"
+        );
+        let other = Event::new("stop", json!({"id": 2}));
+        let other_value = serde_json::to_value(&other).expect("an event serializes");
+        assert!(
+            !cancels(&function, &run, &other, &other_value, 2_000),
+            "another id"
+        );
     }
 
     #[test]

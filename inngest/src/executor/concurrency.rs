@@ -5,7 +5,7 @@
 //! A limit counts calls in flight, that is call jobs claimed and not yet
 //! done, because Inngest limits step execution rather than started runs.
 //! Parallel steps of one run each take a slot, and a run that sleeps or waits
-//! for an event holds none. Scope `fn` gives each function its own slots per
+//! for an event takes none. Scope `fn` gives each function its own slots per
 //! evaluated key. Scopes `env` and `account` share the slots of one evaluated
 //! key between every function that uses them. A single executor serves one
 //! environment of one account, so the two behave alike here.
@@ -71,7 +71,7 @@ pub(super) fn parse_concurrency(
     Ok(parsed)
 }
 
-/// The slot keys of a run of `function` triggered by `event` (JSON). A key
+/// Evaluates the slot keys of a run of `function` triggered by `event`. A key
 /// expression that no longer compiles, or a path that is missing, evaluates
 /// to `null`, so those runs share one pool rather than escaping the limit.
 pub(super) fn run_keys(function: &FunctionRecord, event: &Value) -> Vec<ConcurrencyKey> {

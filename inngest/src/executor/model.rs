@@ -58,8 +58,8 @@ pub struct ConcurrencyLimit {
     /// it every run of the scope shares one slot pool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// Which runs share the slots: the function's own (`fn`) or every
-    /// function with the same key (`env`, `account`).
+    /// Sharing of the slots: among the function's own runs (`fn`), or among
+    /// every function with the same evaluated key (`env`, `account`).
     pub scope: Scope,
 }
 
@@ -190,7 +190,7 @@ impl RunRecord {
         }
     }
 
-    /// The run with the concurrency keys its calls draw from.
+    /// Sets the concurrency keys the run's calls draw from.
     pub fn with_concurrency(mut self, keys: Vec<ConcurrencyKey>) -> Self {
         self.concurrency = keys;
         self

@@ -77,10 +77,10 @@ pub trait ExecutorStore: Send + Sync {
     /// so the jobs of a crashed worker are claimed again once their lease ends.
     ///
     /// A due call job whose run draws on a concurrency key with no free slot
-    /// stays queued: the calls in flight per key (call jobs leased and not
-    /// done) plus those claimed now never exceed the key's limit, counted with
-    /// [`super::ConcurrencySlots`] in one transaction, so the limit holds
-    /// across workers and executors sharing the store.
+    /// stays queued. The calls in flight per key (call jobs leased and not
+    /// done) plus those claimed now never exceed the key's limit. They are
+    /// counted with [`super::ConcurrencySlots`] in one transaction, so the
+    /// limit applies across workers and executors sharing the store.
     async fn claim_jobs(
         &self,
         now: i64,
