@@ -2,13 +2,18 @@
 //! [`inngest::executor::ExecutorStore`].
 //!
 //! Both backends run the same SQL (`$N` parameters work in SQLite too) over
-//! the `inngest_*` tables of `migrations/*/0002_executor.sql`. They differ in
-//! how a transaction locks: SQLite starts every commit with `BEGIN IMMEDIATE`,
-//! so commits run one at a time, and PostgreSQL locks the run row and claims
-//! jobs with `FOR UPDATE SKIP LOCKED`.
+//! the `inngest_*` tables of `migrations/*/0002_executor.sql` and
+//! `0003_executor_limits.sql`. They differ in how a transaction locks: SQLite
+//! starts every commit with `BEGIN IMMEDIATE`, so commits run one at a time,
+//! and PostgreSQL locks the run row, serializes claims with an advisory lock
+//! and reads due jobs with `FOR UPDATE SKIP LOCKED`.
 
 #[macro_use]
+mod claim;
+#[macro_use]
 mod queries;
+#[cfg(test)]
+mod limit_scenarios;
 mod postgres;
 mod sqlite;
 #[cfg(test)]

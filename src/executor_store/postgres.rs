@@ -25,9 +25,8 @@ impl_executor_store!(
     PgExecutorStore,
     PgRow,
     lock = " FOR UPDATE",
-    claim = "UPDATE inngest_jobs SET lease_until = $1 WHERE id IN (
-        SELECT id FROM inngest_jobs
-        WHERE done = FALSE AND available_at <= $2 AND (lease_until IS NULL OR lease_until < $2)
-        ORDER BY available_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-        RETURNING id, run_id, kind, step_id, wait_id, attempt, available_at"
+    // Concurrency slots are counted across executors, so claims take one
+    // transaction-scoped lock (an arbitrary constant key) and run one at a time.
+    claim_lock = "SELECT pg_advisory_xact_lock(7340125)",
+    skip_locked = " FOR UPDATE OF j SKIP LOCKED"
 );

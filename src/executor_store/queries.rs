@@ -1,13 +1,20 @@
 //! The SQL of the executor store, shared by SQLite and PostgreSQL through a
 //! macro: `lock` is appended to the read of a run's pending set inside a
-//! commit, and `claim` is the job-claiming statement.
+//! commit, and `claim_lock` and `skip_locked` configure the job claim of
+//! `impl_claim!`.
 
 macro_rules! impl_executor_store {
-    ($store:ident, $row:ty, lock = $lock:literal, claim = $claim:literal) => {
+    (
+        $store:ident,
+        $row:ty,
+        lock = $lock:literal,
+        claim_lock = $claim_lock:literal,
+        skip_locked = $skip_locked:literal
+    ) => {
         use async_trait::async_trait;
         use inngest::executor::{
-            AppRecord, Commit, ExecutorStore, FunctionRecord, Job, JobKind, MemoEntry, RunRecord, RunStatus,
-            StepResult, StoreError, StoredEvent, Wait,
+            AppRecord, Commit, ConcurrencyKey, ConcurrencySlots, ExecutorStore, FunctionRecord, Job, JobKind,
+            MemoEntry, RunRecord, RunStatus, StepResult, StoreError, StoredEvent, Wait,
         };
         use sqlx::Row;
 
@@ -19,10 +26,13 @@ macro_rules! impl_executor_store {
             StoreError::backend(error)
         }
 
+        impl_claim!(lock = $claim_lock, skip_locked = $skip_locked);
+
         fn run_from_row(row: &$row) -> Result<RunRecord, StoreError> {
             let status: String = row.try_get("status").map_err(db)?;
             let events: String = row.try_get("events").map_err(db)?;
             let pending: String = row.try_get("pending").map_err(db)?;
+            let concurrency: String = row.try_get("concurrency").map_err(db)?;
             Ok(RunRecord {
                 id: row.try_get("id").map_err(db)?,
                 function_id: row.try_get("function_id").map_err(db)?,
@@ -38,6 +48,7 @@ macro_rules! impl_executor_store {
                 pending: from_json(&pending, "pending steps")?,
                 started_at: row.try_get("started_at").map_err(db)?,
                 ended_at: row.try_get("ended_at").map_err(db)?,
+                concurrency: from_json(&concurrency, "run concurrency keys")?,
             })
         }
 
@@ -95,8 +106,8 @@ macro_rules! impl_executor_store {
         async fn insert_run(tx: &mut Tx, run: &RunRecord) -> Result<bool, StoreError> {
             let inserted = sqlx::query(
                 "INSERT INTO inngest_runs (id, function_id, status, events, output, error, request_version,
-                     force_plan, pending, started_at, ended_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
+                     force_plan, pending, started_at, ended_at, concurrency)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING",
             )
             .bind(&run.id)
             .bind(&run.function_id)
@@ -109,6 +120,7 @@ macro_rules! impl_executor_store {
             .bind(to_json(&run.pending)?)
             .bind(run.started_at)
             .bind(run.ended_at)
+            .bind(to_json(&run.concurrency)?)
             .execute(&mut **tx)
             .await
             .map_err(db)?
@@ -182,7 +194,7 @@ macro_rules! impl_executor_store {
                          error = COALESCE($4, error), ended_at = COALESCE($5, ended_at),
                          request_version = COALESCE($6, request_version), force_plan = COALESCE($7, force_plan),
                          pending = COALESCE($8, pending)
-                     WHERE id = $1",
+                     WHERE id = $1 AND status = 'running'",
                 )
                 .bind(&update.run_id)
                 .bind(update.status.map(RunStatus::as_str))
@@ -233,6 +245,13 @@ macro_rules! impl_executor_store {
             }
             for run_id in &commit.drop_waits_of {
                 sqlx::query("DELETE FROM inngest_waits WHERE run_id = $1")
+                    .bind(run_id)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db)?;
+            }
+            for run_id in &commit.drop_jobs_of {
+                sqlx::query("UPDATE inngest_jobs SET done = TRUE, lease_until = NULL WHERE run_id = $1 AND done = FALSE")
                     .bind(run_id)
                     .execute(&mut **tx)
                     .await
@@ -366,6 +385,17 @@ macro_rules! impl_executor_store {
                 rows.iter().map(run_from_row).collect()
             }
 
+            async fn running_runs(&self, function_id: &str) -> Result<Vec<RunRecord>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT * FROM inngest_runs WHERE function_id = $1 AND status = 'running' ORDER BY started_at, id",
+                )
+                .bind(function_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter().map(run_from_row).collect()
+            }
+
             async fn steps(&self, run_id: &str) -> Result<Vec<MemoEntry>, StoreError> {
                 let rows = sqlx::query("SELECT hash, memo FROM inngest_steps WHERE run_id = $1 ORDER BY position")
                     .bind(run_id)
@@ -414,16 +444,8 @@ macro_rules! impl_executor_store {
 
             async fn claim_jobs(&self, now: i64, lease_until: i64, limit: u32) -> Result<Vec<Job>, StoreError> {
                 let mut tx = self.begin().await.map_err(db)?;
-                let rows = sqlx::query($claim)
-                    .bind(lease_until)
-                    .bind(now)
-                    .bind(i64::from(limit))
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db)?;
+                let jobs = claim_due(&mut tx, now, lease_until, limit).await?;
                 tx.commit().await.map_err(db)?;
-                let mut jobs = rows.iter().map(job_from_row).collect::<Result<Vec<_>, _>>()?;
-                jobs.sort_by_key(|job| job.available_at);
                 Ok(jobs)
             }
 

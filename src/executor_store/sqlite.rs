@@ -26,9 +26,7 @@ impl_executor_store!(
     SqliteExecutorStore,
     SqliteRow,
     lock = "",
-    claim = "UPDATE inngest_jobs SET lease_until = $1 WHERE id IN (
-        SELECT id FROM inngest_jobs
-        WHERE done = FALSE AND available_at <= $2 AND (lease_until IS NULL OR lease_until < $2)
-        ORDER BY available_at LIMIT $3)
-        RETURNING id, run_id, kind, step_id, wait_id, attempt, available_at"
+    // BEGIN IMMEDIATE already runs claims one at a time.
+    claim_lock = "SELECT 1",
+    skip_locked = ""
 );

@@ -15,7 +15,7 @@ use inngest::{App, Context, Error, Function, Step, Trigger};
 use serde_json::{Value, json};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
-use super::SqliteExecutorStore;
+use super::{SqliteExecutorStore, limit_scenarios};
 
 async fn store() -> (SqliteExecutorStore, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -45,6 +45,8 @@ fn function(id: &str) -> FunctionRecord {
         url: "http://127.0.0.1:1/api/inngest?fnId=app-a&stepId=step".to_owned(),
         retries: 2,
         failure_handler: None,
+        concurrency: Vec::new(),
+        cancel: Vec::new(),
     }
 }
 
@@ -407,6 +409,8 @@ const SCENARIOS: &[&str] = &[
     "fan_in_enqueues_after_last_branch",
     "waits_resolve_once",
     "run_updates_keep_unset_fields",
+    "claims_respect_concurrency_keys",
+    "cancel_drops_jobs_and_freezes_the_run",
 ];
 
 async fn run_scenario(name: &str, store: &dyn ExecutorStore) {
@@ -422,6 +426,12 @@ async fn run_scenario(name: &str, store: &dyn ExecutorStore) {
         "fan_in_enqueues_after_last_branch" => fan_in_enqueues_after_last_branch(store).await,
         "waits_resolve_once" => waits_resolve_once(store).await,
         "run_updates_keep_unset_fields" => run_updates_keep_unset_fields(store).await,
+        "claims_respect_concurrency_keys" => {
+            limit_scenarios::claims_respect_concurrency_keys(store).await
+        }
+        "cancel_drops_jobs_and_freezes_the_run" => {
+            limit_scenarios::cancel_drops_jobs_and_freezes_the_run(store).await
+        }
         other => panic!("unknown scenario {other}"),
     }
 }

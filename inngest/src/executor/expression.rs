@@ -1,5 +1,5 @@
-//! A small evaluator for the subset of CEL that trigger and wait expressions
-//! use here: `event.`/`async.` paths, string, number, bool and null literals,
+//! A small evaluator for the subset of CEL that trigger, wait, cancel and
+//! concurrency key expressions use here: `event.`/`async.` paths, string, number, bool and null literals,
 //! `==`, `!=`, `<`, `<=`, `>`, `>=`, `!`, `&&`, `||` and parentheses.
 //!
 //! Anything else is rejected when the expression is compiled, so a function
@@ -82,7 +82,13 @@ impl Expression {
     /// Evaluates against `event` (the trigger) and `async` (a candidate
     /// event, `null` for triggers). A result that is not `true` is false.
     pub fn matches(&self, event: &Value, candidate: &Value) -> bool {
-        evaluate(&self.root, event, candidate) == Value::Bool(true)
+        self.evaluate(event, candidate) == Value::Bool(true)
+    }
+
+    /// Evaluates to a value, such as a concurrency key. A path that does not
+    /// exist is `null`.
+    pub fn evaluate(&self, event: &Value, candidate: &Value) -> Value {
+        evaluate(&self.root, event, candidate)
     }
 }
 
@@ -374,6 +380,20 @@ mod tests {
         ));
         assert!(!check("event.data.n > 'x'", event.clone(), Value::Null));
         assert!(check("event.data.missing == null", event, Value::Null));
+    }
+
+    #[test]
+    fn evaluates_to_values() {
+        let event = json!({"data": {"account_id": "acc_1", "n": 2}});
+        let value = |text: &str| {
+            Expression::compile(text)
+                .expect("expression compiles")
+                .evaluate(&event, &Value::Null)
+        };
+        assert_eq!(value("event.data.account_id"), json!("acc_1"));
+        assert_eq!(value("event.data.n"), json!(2));
+        assert_eq!(value("event.data.missing"), Value::Null);
+        assert_eq!(value("'openai'"), json!("openai"));
     }
 
     #[test]

@@ -3,8 +3,9 @@
 
 use serde_json::{Map, Value};
 
+use super::concurrency;
 use super::expression::Expression;
-use super::model::{Job, RunRecord, StoredEvent, now_millis};
+use super::model::{Job, RunRecord, RunStatus, StoredEvent, now_millis};
 use super::progress::RunProgress;
 use super::store::{Commit, Resume, StepResult, WaitResolution};
 use super::{Executor, ExecutorError};
@@ -17,8 +18,8 @@ const DEDUP_WINDOW_MILLIS: i64 = 24 * 3600 * 1000;
 const MAX_NAME_LEN: usize = 512;
 
 impl Executor {
-    /// Sends events: stores each, starts the runs it triggers and resolves
-    /// the waits it matches. Returns the internal event ids in input order.
+    /// Sends events: stores each, starts the runs it triggers, cancels the
+    /// runs it matches a `cancelOn` entry of, and resolves the waits it matches. Returns the internal event ids in input order.
     ///
     /// An event whose `id` was already received within 24 hours is stored
     /// again but triggers nothing.
@@ -56,6 +57,7 @@ impl Executor {
         // between the two stores an event that started nothing.
         let mut commit = Commit::default();
         let mut progress = self.trigger_runs(&stored.event, now, &mut commit).await?;
+        progress.extend(self.cancel_runs(&stored.event, now, &mut commit).await?);
         progress.extend(self.match_waits(&stored.event, now, &mut commit).await?);
         if !commit.is_empty() {
             self.inner.store.commit(&commit).await?;
@@ -90,7 +92,8 @@ impl Executor {
                 function.id.clone(),
                 vec![event.clone()],
                 now,
-            );
+            )
+            .with_concurrency(concurrency::run_keys(&function, &event_value));
             let job = Job::call(format!("{}-start", run.id), &run.id, "step", now);
             progress.push(RunProgress::RunStarted {
                 run_id: run.id.clone(),
@@ -102,7 +105,8 @@ impl Executor {
         Ok(progress)
     }
 
-    /// Resolves every wait for `event` whose expression holds.
+    /// Resolves every wait for `event` whose expression holds, except waits of
+    /// runs that `commit` already cancels.
     async fn match_waits(
         &self,
         event: &Event,
@@ -115,7 +119,10 @@ impl Executor {
             let Some(run) = self.inner.store.run(&wait.run_id).await? else {
                 continue;
             };
-            if run.status.is_final() {
+            let cancelled = commit.run_updates.iter().any(|update| {
+                update.run_id == run.id && update.status == Some(RunStatus::Cancelled)
+            });
+            if run.status.is_final() || cancelled {
                 continue;
             }
             let trigger = run
@@ -159,7 +166,7 @@ pub(super) fn resume(run: &RunRecord, hash: &str, now: i64) -> Resume {
     }
 }
 
-fn expression_holds(text: &str, event: &Value, candidate: &Value) -> bool {
+pub(super) fn expression_holds(text: &str, event: &Value, candidate: &Value) -> bool {
     match Expression::compile(text) {
         Ok(expression) => expression.matches(event, candidate),
         Err(error) => {

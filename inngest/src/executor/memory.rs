@@ -6,7 +6,11 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::model::{AppRecord, FunctionRecord, Job, MemoEntry, RunRecord, StoredEvent, Wait};
+use super::concurrency::ConcurrencySlots;
+use super::model::{
+    AppRecord, ConcurrencyKey, FunctionRecord, Job, JobKind, MemoEntry, RunRecord, StoredEvent,
+    Wait,
+};
 use super::store::{Commit, ExecutorStore, StepResult, StoreError};
 
 /// Executor state held in a mutex. Every method takes the lock once, so a
@@ -143,8 +147,20 @@ impl ExecutorStore for MemoryStore {
         limit: u32,
     ) -> Result<Vec<Job>, StoreError> {
         let mut state = self.lock();
-        let mut due: Vec<&mut QueuedJob> = state
-            .jobs
+        let State { jobs, runs, .. } = &mut *state;
+        let keys_of = |job: &Job| -> &[ConcurrencyKey] {
+            match (job.kind, runs.get(&job.run_id)) {
+                (JobKind::Call, Some(run)) => &run.concurrency,
+                _ => &[],
+            }
+        };
+        let in_flight = jobs
+            .values()
+            .filter(|queued| !queued.done && queued.lease_until.is_some_and(|until| until >= now))
+            .map(|queued| keys_of(&queued.job));
+        let mut slots = ConcurrencySlots::new(in_flight);
+
+        let mut due: Vec<&mut QueuedJob> = jobs
             .values_mut()
             .filter(|queued| {
                 !queued.done
@@ -152,10 +168,16 @@ impl ExecutorStore for MemoryStore {
                     && queued.lease_until.is_none_or(|until| until < now)
             })
             .collect();
-        due.sort_by_key(|queued| queued.job.available_at);
+        due.sort_by(|a, b| (a.job.available_at, &a.job.id).cmp(&(b.job.available_at, &b.job.id)));
 
         let mut claimed = Vec::new();
-        for queued in due.into_iter().take(limit as usize) {
+        for queued in due {
+            if claimed.len() == limit as usize {
+                break;
+            }
+            if !slots.try_take(keys_of(&queued.job)) {
+                continue;
+            }
             queued.lease_until = Some(lease_until);
             claimed.push(queued.job.clone());
         }
@@ -188,7 +210,11 @@ impl State {
         }
 
         for update in &commit.run_updates {
-            let Some(run) = self.runs.get_mut(&update.run_id) else {
+            let Some(run) = self
+                .runs
+                .get_mut(&update.run_id)
+                .filter(|run| !run.status.is_final())
+            else {
                 continue;
             };
             if let Some(status) = update.status {
@@ -231,6 +257,14 @@ impl State {
         }
         for run_id in &commit.drop_waits_of {
             self.waits.retain(|_, wait| &wait.run_id != run_id);
+        }
+        for run_id in &commit.drop_jobs_of {
+            for queued in self.jobs.values_mut() {
+                if &queued.job.run_id == run_id {
+                    queued.done = true;
+                    queued.lease_until = None;
+                }
+            }
         }
 
         if let Some(job_id) = &commit.complete_job

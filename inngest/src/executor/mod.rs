@@ -21,6 +21,8 @@
 
 mod api;
 mod backoff;
+mod cancel;
+mod concurrency;
 mod dispatch;
 mod duration;
 mod error;
@@ -43,13 +45,14 @@ use serde_json::Value;
 use tokio::sync::{Notify, broadcast};
 
 pub use backoff::{Backoff, retry_after};
+pub use concurrency::ConcurrencySlots;
 pub use duration::{DurationError, pause_until};
 pub use error::ExecutorError;
 pub use expression::{Expression, ExpressionError};
 pub use memory::MemoryStore;
 pub use model::{
-    AppRecord, EventTrigger, FunctionRecord, Job, JobKind, MemoEntry, RunRecord, RunStatus,
-    StoredEvent, Wait, now_millis,
+    AppRecord, CancelTrigger, ConcurrencyKey, ConcurrencyLimit, EventTrigger, FunctionRecord, Job,
+    JobKind, MemoEntry, RunRecord, RunStatus, StoredEvent, Wait, now_millis,
 };
 pub use options::ExecutorOptions;
 pub use progress::RunProgress;

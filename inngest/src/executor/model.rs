@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::function::Scope;
 use crate::wire::Event;
 
 /// Current time in Unix milliseconds.
@@ -40,6 +41,49 @@ pub struct FunctionRecord {
     /// Composite id of the failure handler registered for this function.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_handler: Option<String>,
+    /// Limits on calls in flight; empty means no limit beyond the worker pool.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub concurrency: Vec<ConcurrencyLimit>,
+    /// Events that cancel a running run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cancel: Vec<CancelTrigger>,
+}
+
+/// A concurrency limit of a function, as registered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConcurrencyLimit {
+    /// Calls in flight at most per evaluated key; at least 1.
+    pub limit: u32,
+    /// CEL expression over `event` whose value partitions the limit; without
+    /// it every run of the scope shares one slot pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Sharing of the slots: among the function's own runs (`fn`), or among
+    /// every function with the same evaluated key (`env`, `account`).
+    pub scope: Scope,
+}
+
+/// A slot pool a run draws from, evaluated from its trigger when it starts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ConcurrencyKey {
+    /// Scope, function (for `fn`) and evaluated key, joined.
+    pub key: String,
+    /// Calls in flight at most under this key.
+    pub limit: u32,
+}
+
+/// An event that cancels running runs of a function (`cancelOn`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelTrigger {
+    /// Event name that cancels.
+    pub event: String,
+    /// CEL expression (`event` = the run's trigger, `async` = the incoming
+    /// event) that must hold, when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    /// Time string: the trigger applies only this long after the run started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
 }
 
 impl FunctionRecord {
@@ -122,6 +166,9 @@ pub struct RunRecord {
     pub started_at: i64,
     /// Unix milliseconds.
     pub ended_at: Option<i64>,
+    /// Concurrency slot pools its calls draw from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub concurrency: Vec<ConcurrencyKey>,
 }
 
 impl RunRecord {
@@ -139,7 +186,14 @@ impl RunRecord {
             pending: Vec::new(),
             started_at: now,
             ended_at: None,
+            concurrency: Vec::new(),
         }
+    }
+
+    /// Sets the concurrency keys the run's calls draw from.
+    pub fn with_concurrency(mut self, keys: Vec<ConcurrencyKey>) -> Self {
+        self.concurrency = keys;
+        self
     }
 }
 

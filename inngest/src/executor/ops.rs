@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::concurrency;
 use super::dispatch::error_value;
 use super::duration::pause_until;
 use super::expression::Expression;
@@ -278,12 +279,15 @@ impl Executor {
             ts: Some(now),
             v: None,
         };
+        let keys =
+            concurrency::run_keys(target, &serde_json::to_value(&event).unwrap_or(Value::Null));
         let child = RunRecord::start(
             ulid::Ulid::new().to_string(),
             target.id.clone(),
             vec![event],
             now,
-        );
+        )
+        .with_concurrency(keys);
         let job = Job::call(format!("{}-start", child.id), &child.id, "step", now);
         outcome.progress.push(RunProgress::RunStarted {
             run_id: child.id.clone(),

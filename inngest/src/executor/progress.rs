@@ -59,6 +59,12 @@ pub enum RunProgress {
         function_id: String,
         error: Value,
     },
+    /// A `cancelOn` event ended the run; `event` is its name.
+    RunCancelled {
+        run_id: String,
+        function_id: String,
+        event: String,
+    },
 }
 
 impl RunProgress {
@@ -72,7 +78,8 @@ impl RunProgress {
             | Self::StepWaiting { run_id, .. }
             | Self::Retrying { run_id, .. }
             | Self::RunCompleted { run_id, .. }
-            | Self::RunFailed { run_id, .. } => run_id,
+            | Self::RunFailed { run_id, .. }
+            | Self::RunCancelled { run_id, .. } => run_id,
         }
     }
 }

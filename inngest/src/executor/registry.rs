@@ -5,11 +5,12 @@ use serde_json::{Map, Value};
 
 use super::expression::{Expression, ExpressionError};
 use super::model::{AppRecord, EventTrigger, FunctionRecord};
+use super::{cancel, concurrency};
 use crate::function::{DEFAULT_RETRIES, MAX_RETRIES};
 
 /// Function options the local executor does not implement. Registering a
 /// function that sets one fails rather than silently ignoring it.
-const UNSUPPORTED_OPTIONS: [(&str, &str); 10] = [
+const UNSUPPORTED_OPTIONS: [(&str, &str); 9] = [
     ("batchEvents", "event batching"),
     ("debounce", "debounce"),
     ("rateLimit", "rate limiting"),
@@ -18,7 +19,6 @@ const UNSUPPORTED_OPTIONS: [(&str, &str); 10] = [
     ("priority", "run priority"),
     ("timeouts", "start and finish timeouts"),
     ("singleton", "singleton runs"),
-    ("cancel", "cancellation on events"),
     ("checkpoint", "checkpointing"),
 ];
 
@@ -41,8 +41,9 @@ pub enum RegisterError {
         feature: &'static str,
         option: &'static str,
     },
-    /// A trigger expression is outside the supported subset.
-    #[error("function {function:?} has an unsupported trigger expression")]
+    /// A trigger, cancel or concurrency key expression is outside the
+    /// supported subset.
+    #[error("function {function:?} has an unsupported expression")]
     Expression {
         function: String,
         #[source]
@@ -140,6 +141,8 @@ fn parse_function(app_id: &str, function: &Value) -> Result<FunctionRecord, Regi
 
     let triggers = parse_triggers(&id, config)?;
     let (url, retries) = parse_step(config).map_err(|reason| invalid(&reason))?;
+    let concurrency = concurrency::parse_concurrency(&id, config)?;
+    let cancel = cancel::parse_cancel(&id, config)?;
     Ok(FunctionRecord {
         id: id.clone(),
         app_id: app_id.to_owned(),
@@ -148,6 +151,8 @@ fn parse_function(app_id: &str, function: &Value) -> Result<FunctionRecord, Regi
         url,
         retries,
         failure_handler: None,
+        concurrency,
+        cancel,
     })
 }
 
@@ -290,6 +295,17 @@ mod tests {
         with_cron["triggers"] = json!([{"cron": "* * * * *"}]);
         let error = parse_register(&payload(with_cron)).expect_err("cron is unsupported");
         assert!(error.to_string().contains("cron"), "{error}");
+    }
+
+    #[test]
+    fn reads_concurrency_and_cancel() {
+        let mut limited = function();
+        limited["concurrency"] = json!({"limit": 5, "key": "event.data.account_id"});
+        limited["cancel"] =
+            json!([{"event": "cancel/please", "if": "async.data.id == event.data.id"}]);
+        let app = parse_register(&payload(limited)).expect("both options are supported");
+        assert_eq!(app.functions[0].concurrency[0].limit, 5);
+        assert_eq!(app.functions[0].cancel[0].event, "cancel/please");
     }
 
     #[test]

@@ -157,7 +157,7 @@ impl Executor {
     }
 
     /// Resolves the wait of the run that invoked `run`, if any.
-    async fn resume_invoker(
+    pub(super) async fn resume_invoker(
         &self,
         outcome: &mut Outcome,
         run: &RunRecord,

@@ -51,6 +51,15 @@ pub trait ExecutorStore: Send + Sync {
     /// Runs, newest first, optionally of one function.
     async fn runs(&self, function_id: Option<&str>) -> Result<Vec<RunRecord>, StoreError>;
 
+    /// Running runs of one function, which cancel entries are matched against.
+    async fn running_runs(&self, function_id: &str) -> Result<Vec<RunRecord>, StoreError> {
+        let runs = self.runs(Some(function_id)).await?;
+        Ok(runs
+            .into_iter()
+            .filter(|run| run.status == RunStatus::Running)
+            .collect())
+    }
+
     /// Memoized steps of a run in stack (completion) order.
     async fn steps(&self, run_id: &str) -> Result<Vec<MemoEntry>, StoreError>;
 
@@ -66,6 +75,12 @@ pub trait ExecutorStore: Send + Sync {
     /// Leases up to `limit` due jobs until `lease_until`. A job is due when
     /// it is not done, `available_at <= now` and it has no unexpired lease,
     /// so the jobs of a crashed worker are claimed again once their lease ends.
+    ///
+    /// A due call job whose run draws on a concurrency key with no free slot
+    /// stays queued. The calls in flight per key (call jobs leased and not
+    /// done) plus those claimed now never exceed the key's limit. They are
+    /// counted with [`super::ConcurrencySlots`] in one transaction, so the
+    /// limit applies across workers and executors sharing the store.
     async fn claim_jobs(
         &self,
         now: i64,
@@ -82,7 +97,9 @@ pub trait ExecutorStore: Send + Sync {
 
 /// Every effect of one response (or event), applied in one transaction in
 /// this order: events, new runs, run updates, step results, wait
-/// resolutions, jobs, waits, dropped waits, then the job being answered.
+/// resolutions, jobs, waits, dropped waits, dropped jobs, then the job being
+/// answered. A run update applies only while the run is running, so a reply
+/// that arrives after a run was cancelled cannot end it a second time.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Commit {
     /// Runs to create, each with its first job.
@@ -99,6 +116,8 @@ pub struct Commit {
     pub events: Vec<StoredEvent>,
     /// Runs whose waits are removed because they ended.
     pub drop_waits_of: Vec<String>,
+    /// Runs whose queued jobs are marked done because they were cancelled.
+    pub drop_jobs_of: Vec<String>,
     /// The job answered, marked done.
     pub complete_job: Option<String>,
     /// The job answered, scheduled again instead of done.

@@ -195,6 +195,19 @@ impl Executor {
         .instrument(span.clone())
         .await;
 
+        // A cancel event may have ended the run while the call ran. Then the
+        // reply is dropped, so it neither schedules calls nor fails the run.
+        // NOTE: a cancel committed between this read and the commit below
+        // still lets the reply's jobs and events (such as a failure event)
+        // through. The store ignores its run update, and process_call marks
+        // its jobs done without calling.
+        if store
+            .run(&run.id)
+            .await?
+            .is_none_or(|current| current.status.is_final())
+        {
+            return Ok(done(job));
+        }
         let answered = Answered {
             job,
             run: &run,
