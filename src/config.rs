@@ -76,6 +76,8 @@ pub struct Settings {
     pub providers: crate::providers::ProviderSettings,
     /// Retries of each function step after the first attempt.
     pub retries: u32,
+    /// Runs in flight per account (`data.account_id`) at most.
+    pub account_concurrency: u32,
     /// Fixed retry interval of the local executor instead of Inngest's
     /// backoff table; meant for tests and demos.
     pub retry_interval: Option<Duration>,
@@ -127,6 +129,7 @@ impl Settings {
             listen: SocketAddr::new(host, port),
             providers: crate::providers::ProviderSettings::from_lookup(&lookup)?,
             retries: parse_number("STEP_RETRIES", get("STEP_RETRIES"), 3)?,
+            account_concurrency: positive("ACCOUNT_CONCURRENCY", get("ACCOUNT_CONCURRENCY"), 10)?,
             retry_interval: get("RETRY_INTERVAL_MS")
                 .map(|value| parse_number("RETRY_INTERVAL_MS", Some(value), 0u64))
                 .transpose()?
@@ -209,6 +212,18 @@ fn parse_positive(
         }),
         number => Ok(number),
     }
+}
+
+fn positive(name: &'static str, value: Option<String>, default: u32) -> Result<u32, ConfigError> {
+    let number = parse_number(name, value.clone(), default)?;
+    if number == 0 {
+        return Err(ConfigError::Invalid {
+            name,
+            value: value.unwrap_or_default(),
+            expected: "a whole number of at least 1",
+        });
+    }
+    Ok(number)
 }
 
 fn parse_number<T: std::str::FromStr>(

@@ -105,12 +105,14 @@ impl Service {
                 analyzer: providers.analyzer,
                 chunked: providers.chunked,
                 retries: settings.retries,
+                account_concurrency: settings.account_concurrency,
             });
         let transcribe =
             functions::transcribe_call::function(functions::transcribe_call::TranscribeDeps {
                 store: Arc::new(store.clone()),
                 transcriber: providers.transcriber,
                 retries: settings.retries,
+                account_concurrency: settings.account_concurrency,
             });
         let app = inngest::App::new(APP_ID)
             .function(insights)

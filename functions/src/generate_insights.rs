@@ -29,6 +29,9 @@ pub struct InsightsStart {
     /// function creates it when it does not exist yet.
     pub job_id: JobId,
     pub call_id: CallId,
+    /// Account of the call, for per-account concurrency limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
 }
 
 /// The `insights/start` event of a job. Its id is the job id, so a resend
@@ -66,6 +69,8 @@ pub struct InsightsDeps {
     pub chunked: Option<Arc<dyn ChunkedAnalyzer>>,
     /// Retries after the first attempt of each step.
     pub retries: u32,
+    /// Runs in flight per account at most.
+    pub account_concurrency: u32,
 }
 
 /// Builds the function and its failure handler.
@@ -76,6 +81,7 @@ pub fn function(deps: InsightsDeps) -> Function {
         .name("Generate call insights")
         .trigger(Trigger::event(EVENT))
         .retries(retries)
+        .flow_control(crate::per_call_and_account(deps.account_concurrency))
         .on_failure(
             move |ctx: Context<FunctionFailed<InsightsStart>>, step: Step| {
                 let store = Arc::clone(&failure_store);
@@ -89,7 +95,9 @@ pub fn function(deps: InsightsDeps) -> Function {
 }
 
 async fn run(deps: InsightsDeps, ctx: Context<InsightsStart>, step: Step) -> Result<Saved, Error> {
-    let InsightsStart { job_id, call_id } = ctx.event.data.clone();
+    let InsightsStart {
+        job_id, call_id, ..
+    } = ctx.event.data.clone();
     let run_id = ctx.run_id.clone();
 
     let fetched: Option<Fetched> = step

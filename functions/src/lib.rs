@@ -10,3 +10,17 @@ pub mod generate_insights;
 pub mod insights;
 pub mod ports;
 pub mod transcribe_call;
+
+use inngest::function::{Concurrency, FlowControl, Scope};
+
+/// Flow control shared by both functions: one run per call at a time, and
+/// at most `account_limit` runs per account (`data.account_id`; events
+/// without one share a single pool).
+pub fn per_call_and_account(account_limit: u32) -> FlowControl {
+    FlowControl::new().concurrency(vec![
+        Concurrency::new(1).key("event.data.call_id"),
+        Concurrency::new(account_limit)
+            .key("event.data.account_id")
+            .scope(Scope::Account),
+    ])
+}

@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 
-use inngest::function::{Concurrency, FlowControl};
 use inngest::{Context, Error, Event, Function, Step, Trigger};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -25,6 +24,9 @@ pub const EVENT: &str = "calls/uploaded";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallUploaded {
     pub call_id: CallId,
+    /// Account of the call, for per-account concurrency limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
 }
 
 /// Output of the `transcribe` step.
@@ -52,6 +54,8 @@ pub struct TranscribeDeps {
     pub transcriber: Arc<dyn Transcriber>,
     /// Retries after the first attempt of each step.
     pub retries: u32,
+    /// Runs in flight per account at most.
+    pub account_concurrency: u32,
 }
 
 /// The `calls/uploaded` event of a call. Its id derives from the call, so a
@@ -67,7 +71,7 @@ pub fn function(deps: TranscribeDeps) -> Function {
         .name("Transcribe call")
         .trigger(Trigger::event(EVENT))
         .retries(retries)
-        .flow_control(FlowControl::new().concurrency(Concurrency::new(1).key("event.data.call_id")))
+        .flow_control(crate::per_call_and_account(deps.account_concurrency))
         .build(move |ctx: Context<CallUploaded>, step: Step| {
             let deps = deps.clone();
             async move { run(deps, ctx, step).await }
