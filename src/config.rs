@@ -129,7 +129,11 @@ impl Settings {
             listen: SocketAddr::new(host, port),
             providers: crate::providers::ProviderSettings::from_lookup(&lookup)?,
             retries: parse_number("STEP_RETRIES", get("STEP_RETRIES"), 3)?,
-            account_concurrency: positive("ACCOUNT_CONCURRENCY", get("ACCOUNT_CONCURRENCY"), 10)?,
+            account_concurrency: parse_positive(
+                "ACCOUNT_CONCURRENCY",
+                get("ACCOUNT_CONCURRENCY"),
+                10,
+            )?,
             retry_interval: get("RETRY_INTERVAL_MS")
                 .map(|value| parse_number("RETRY_INTERVAL_MS", Some(value), 0u64))
                 .transpose()?
@@ -199,24 +203,16 @@ fn decide_mode(get: &impl Fn(&str) -> Option<String>, serve: &ServeConfig) -> (M
     )
 }
 
-fn parse_positive(
+fn parse_positive<T>(
     name: &'static str,
     value: Option<String>,
-    default: u64,
-) -> Result<u64, ConfigError> {
-    match parse_number(name, value.clone(), default)? {
-        0 => Err(ConfigError::Invalid {
-            name,
-            value: value.unwrap_or_default(),
-            expected: "a whole number of at least 1",
-        }),
-        number => Ok(number),
-    }
-}
-
-fn positive(name: &'static str, value: Option<String>, default: u32) -> Result<u32, ConfigError> {
+    default: T,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialEq + From<u8>,
+{
     let number = parse_number(name, value.clone(), default)?;
-    if number == 0 {
+    if number == T::from(0) {
         return Err(ConfigError::Invalid {
             name,
             value: value.unwrap_or_default(),
