@@ -14,7 +14,7 @@ use crate::config::{Mode, Settings};
 use crate::service::Service;
 use crate::store::{Job, NewCall};
 
-/// Longest wait for a finished job's run to report its last events.
+/// Maximum wait for a finished job's run to report its last events.
 const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 
 /// How often the job row is read while waiting.

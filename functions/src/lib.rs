@@ -13,9 +13,9 @@ pub mod transcribe_call;
 
 use inngest::function::{Concurrency, FlowControl, Scope};
 
-/// Flow control shared by both functions: one run per call at a time, and
-/// at most `account_limit` runs per account (`data.account_id`; events
-/// without one share a single pool).
+/// Builds the flow control both functions share: one run per call at a
+/// time, and at most `account_limit` runs per account (`data.account_id`).
+/// Events without an account id share a single pool.
 pub fn per_call_and_account(account_limit: u32) -> FlowControl {
     FlowControl::new().concurrency(vec![
         Concurrency::new(1).key("event.data.call_id"),

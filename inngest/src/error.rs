@@ -1,6 +1,6 @@
 //! Errors raised by function code, and their wire form.
 //!
-//! Function code sees one error type, [`Error`]. It is retriable by default;
+//! Function code uses one error type, [`Error`]. It is retriable by default;
 //! [`Error::non_retriable`] stops retries and [`Error::retry_after`] asks the
 //! executor to wait. The [`ResultExt`] trait classifies errors inline at the
 //! call site: `vendor_call().await.non_retriable()?`.

@@ -2,8 +2,8 @@
 //! function, runs one step, or reports the new steps it found.
 //!
 //! The driver polls the function future directly. When the future is pending
-//! and steps have recorded work, that work is the answer and the future is
-//! dropped. Parallel branches (`join!`, `join_all`, `select!`) are all polled
+//! and steps have recorded work, the driver returns that work and drops the
+//! future. Parallel branches (`join!`, `join_all`, `select!`) are all polled
 //! within one poll of the root future, so their steps are reported together.
 
 use std::any::Any;

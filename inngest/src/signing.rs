@@ -145,10 +145,10 @@ pub enum SignatureError {
 
 /// Verifies a signature header against the primary key, then the fallback.
 ///
-/// The MAC is checked over the raw body first and, when that fails and the
-/// body is JSON, over its JCS (RFC 8785) canonical form: the Inngest executor
-/// signs canonical bytes, and a proxy that re-serializes the body changes only
-/// its formatting.
+/// The MAC is checked over the raw body first. When that fails and the body
+/// is JSON, it is checked over the body's JCS (RFC 8785) canonical form,
+/// because the Inngest executor signs canonical bytes and a proxy that
+/// re-serializes the body changes only its formatting.
 ///
 /// # Errors
 /// [`SignatureError`] naming what failed.

@@ -12,7 +12,7 @@ use crate::wire::{CallRequest, Op};
 
 impl ServeHandler {
     pub(crate) async fn call(&self, request: &ServeRequest) -> ServeResponse {
-        // The official SDK answers a POST without a body before looking at
+        // The official SDK rejects a POST without a body before it reads
         // anything else, the trust probe included.
         if request.body.iter().all(u8::is_ascii_whitespace) {
             return match self.inner.config.mode {

@@ -213,10 +213,10 @@ impl ServeHandler {
     }
 }
 
-/// Warns about a serve URL Inngest is unlikely to reach: a loopback origin
-/// registered with a remote API (the executor cannot call back), or a
-/// request that arrived on another host than the configured origin (a
-/// redirecting bare domain, for one).
+/// Warns about a serve URL Inngest is unlikely to reach. A loopback origin
+/// registered with a remote API cannot be called back. A request that
+/// arrived on another host than the configured origin hints at a redirect,
+/// such as a bare domain that redirects to `www`.
 fn warn_about_unreachable_url(
     config: &super::ServeConfig,
     serve_url: &ServeUrl,
