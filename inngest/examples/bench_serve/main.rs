@@ -43,7 +43,9 @@ fn lab_app() -> App {
         .build(|_: Context<Value>, step: Step| async move {
             let mut items = Vec::new();
             for i in 0..3 {
-                let item: Value = step.run("item", || async move { Ok::<_, Error>(json!({ "i": i })) }).await?;
+                let item: Value = step
+                    .run("item", || async move { Ok::<_, Error>(json!({ "i": i })) })
+                    .await?;
                 items.push(item);
             }
             Ok::<_, Error>(Value::Array(items))
@@ -83,8 +85,16 @@ fn scenarios() -> Vec<Scenario> {
     ]
 }
 
-async fn measure(base: &str, scenario: &Scenario, requests: usize, concurrency: usize) -> Measurement {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+async fn measure(
+    base: &str,
+    scenario: &Scenario,
+    requests: usize,
+    concurrency: usize,
+) -> Measurement {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
     let url = Arc::new(format!("{base}?fnId={}&stepId=step", scenario.function));
     let body = Arc::new(scenario.body.clone());
 
@@ -130,27 +140,46 @@ async fn send(client: &reqwest::Client, url: &str, body: &str) {
         .send()
         .await
         .expect("the server answers");
-    assert!(response.status().is_success(), "unexpected status {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "unexpected status {}",
+        response.status()
+    );
     response.bytes().await.expect("the body arrives");
 }
 
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
-    let requests: usize = args.next().and_then(|value| value.parse().ok()).unwrap_or(5000);
-    let concurrency: usize = args.next().and_then(|value| value.parse().ok()).unwrap_or(16);
+    let requests: usize = args
+        .next()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(5000);
+    let concurrency: usize = args
+        .next()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(16);
 
-    let handler = ServeHandler::new(lab_app(), ServeConfig::dev(Url::parse("http://127.0.0.1:9/").unwrap()));
+    let handler = ServeHandler::new(
+        lab_app(),
+        ServeConfig::dev(Url::parse("http://127.0.0.1:9/").unwrap()),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let ours = format!("http://{}/api/inngest", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router("/api/inngest", handler)).await.unwrap() });
+    tokio::spawn(async move {
+        axum::serve(listener, router("/api/inngest", handler))
+            .await
+            .unwrap()
+    });
 
     let Some(peer) = peer::start().await else {
         eprintln!("the JavaScript peer is unavailable; run `npm ci` in tests/peers/js");
         std::process::exit(2);
     };
 
-    println!("{requests} requests per server and scenario, {concurrency} concurrent, one client on loopback\n");
+    println!(
+        "{requests} requests per server and scenario, {concurrency} concurrent, one client on loopback\n"
+    );
     println!("| scenario | server | requests/s | p50 | p99 |");
     println!("| --- | --- | ---: | ---: | ---: |");
     for scenario in scenarios() {
