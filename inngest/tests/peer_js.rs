@@ -280,3 +280,63 @@ async fn large_memo_maps_agree_with_the_javascript_sdk() {
     assert_same(&exchange.title, &mine, &theirs);
     assert_eq!(mine.body, json!([{ "i": 0 }, { "i": 1 }, { "i": 2 }]));
 }
+
+/// Steps of the recorded all-ops function that this crate does not
+/// implement (a display name with explicit input, signals, AI and fetch).
+const UNSUPPORTED_ALL_OPS: [&str; 4] = [
+    "run-with-name",
+    "wait-signal",
+    "summarize",
+    "step.fetch: api.example.com",
+];
+
+#[tokio::test]
+async fn send_event_and_invoke_agree_with_the_javascript_sdk() {
+    use common::fake_api::{FakeApi, Reply};
+
+    let api = FakeApi::start(vec![Reply {
+        method: http::Method::POST,
+        path_prefix: "/e/".to_owned(),
+        status: 200,
+        body: json!({ "ids": ["01JSENTEVENT000000000000000"], "status": 200 }),
+        bearer: None,
+    }])
+    .await;
+    let base = api.url.trim_end_matches('/').to_owned();
+    let env = [
+        ("INNGEST_DEV", "1"),
+        ("PEER_FUNCTIONS", "lab"),
+        ("PEER_APP_ID", "vector-lab"),
+        ("INNGEST_BASE_URL", base.as_str()),
+        ("INNGEST_EVENT_KEY", "test-event-key-0123456789"),
+    ];
+    let Some(lab) = peer::start(&env).await else {
+        return;
+    };
+    let mut config = ServeConfig::dev(Url::parse(&api.url).unwrap());
+    config.event_key = Some("test-event-key-0123456789".to_owned());
+    let ours_lab = ours(common::lab::vector_lab_app(), config).await;
+
+    for exchange in vectors::exchanges("exec_ops.json") {
+        if !exchange.request.path.contains("vector-lab-all-ops") {
+            continue;
+        }
+        let mine = send(&ours_lab, &exchange, None).await;
+        let mut theirs = send(&lab.url, &exchange, None).await;
+        if let Value::Array(ops) = &mut theirs.body {
+            ops.retain(|op| {
+                !UNSUPPORTED_ALL_OPS.contains(&op["userland"]["id"].as_str().unwrap_or_default())
+            });
+        }
+        assert_same(&exchange.title, &mine, &theirs);
+    }
+
+    let sent: Vec<_> = api
+        .received()
+        .into_iter()
+        .filter(|request| request.path_and_query.starts_with("/e/"))
+        .collect();
+    assert_eq!(sent.len(), 2, "each SDK sends the notify event once");
+    assert_eq!(sent[0].body[0]["name"], "insights/done");
+    assert_eq!(sent[0].body[0]["data"], sent[1].body[0]["data"]);
+}

@@ -114,6 +114,31 @@ pub fn vector_lab_app() -> App {
             }
             Ok(Value::Array(items))
         }))
+        .function(lab("all-ops").build(|ctx: Context<Value>, step: Step| async move {
+            let call_id = ctx.event.data["call_id"].clone();
+            let wait = WaitForEvent::new("approval/granted", Duration::from_secs(3600))
+                .matching("async.data.call_id == event.data.call_id");
+            let invoke = inngest::Invoke::new(
+                "call-insights-transcribe-call",
+                json!({ "call_id": call_id }),
+                Duration::from_secs(600),
+            );
+            let notify = inngest::Event::new("insights/done", json!({ "call_id": call_id }));
+            let (plain, _, _, approval, transcript, sent) = futures::join!(
+                step.run("plain-run", || async { Ok::<_, Error>(json!({ "plain": true })) }),
+                step.sleep("sleep-duration", Duration::from_secs(90)),
+                step.sleep_until("sleep-until", time::macros::datetime!(2030-01-01 00:00:00 UTC)),
+                step.wait_for_event::<Value>("wait-event-if", wait),
+                step.invoke::<Value>("invoke-transcribe", invoke),
+                step.send_event("notify", vec![notify]),
+            );
+            Ok(json!({
+                "plain": plain?,
+                "approval": approval?,
+                "transcript": transcript?,
+                "sent": sent?,
+            }))
+        }))
         .function(lab("async-ops").build(|_: Context<Value>, step: Step| async move {
             step.sleep("nap", Duration::from_secs(90 * 60)).await?;
             let wait = WaitForEvent::new("approval/granted", Duration::from_secs(2 * 86_400))
