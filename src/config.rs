@@ -119,7 +119,13 @@ impl Settings {
             })?,
             None => IpAddr::V4(Ipv4Addr::LOCALHOST),
         };
-        let port = parse_number("PORT", get("PORT"), DEFAULT_PORT)?;
+        let port = get("PORT").map_or(Ok(DEFAULT_PORT), |value| {
+            value.parse::<u16>().map_err(|_| ConfigError::Invalid {
+                name: "PORT",
+                value,
+                expected: "a port number from 0 to 65535",
+            })
+        })?;
 
         Ok(Self {
             mode,

@@ -142,16 +142,19 @@ impl LocalService {
                 .get_job(&job.id)
                 .await?
                 .with_context(|| format!("job {} disappeared", job.id))?;
-            if last != Some((current.status, current.stage)) {
+            if current.status.is_active() && last != Some((current.status, current.stage)) {
                 observe(Progress::Job(&current));
                 last = Some((current.status, current.stage));
             }
             if !current.status.is_active() {
+                // The save step commits the job before the executor hears its
+                // reply, so the run's last step events are reported first.
                 let run_id = current
                     .run_id
                     .as_deref()
                     .filter(|id| !ended_runs.iter().any(|ended| ended == id));
                 drain_run_events(&mut events, run_id, &mut observe).await;
+                observe(Progress::Job(&current));
                 let insights = store
                     .get_insights_by_job(&job.id)
                     .await?

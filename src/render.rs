@@ -60,10 +60,13 @@ pub fn write_insights(out: &mut impl Write, title: &str, insights: &Insights) ->
         });
     list(out, "Questions", questions)?;
 
-    let objections = insights
-        .objections
-        .iter()
-        .map(|objection| format!("[{:?}] {}", objection.category, objection.text).to_lowercase());
+    let objections = insights.objections.iter().map(|objection| {
+        format!(
+            "[{}] {}",
+            format!("{:?}", objection.category).to_lowercase(),
+            objection.text
+        )
+    });
     list(out, "Objections", objections)?;
     list(out, "Risks", insights.risks.iter().cloned())?;
 

@@ -248,12 +248,16 @@ fn postgres_target(options: &PgConnectOptions) -> String {
 }
 
 async fn connect_sqlite(url: &str, options: &StoreOptions) -> Result<Store, Error> {
-    let connect_options =
-        SqliteConnectOptions::from_str(url).map_err(|source| Error::InvalidUrl {
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    // A missing database file is created unless the URL sets a read-only
+    // `mode`, so `sqlite://path/app.db` works without `?mode=rwc`.
+    let read_only = url.contains("mode=ro");
+    let connect_options = SqliteConnectOptions::from_str(url)
+        .map_err(|source| Error::InvalidUrl {
             backend: "SQLite",
             source,
-        })?;
-    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        })?
+        .create_if_missing(!in_memory && !read_only);
     open_sqlite(connect_options, in_memory, options).await
 }
 

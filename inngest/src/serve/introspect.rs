@@ -137,9 +137,10 @@ impl ServeHandler {
     }
 }
 
-/// Capabilities advertised at sync and in introspection.
+/// Capabilities advertised at sync and in introspection. Connect (WebSocket
+/// workers) is not implemented, so unlike the official SDK it is not listed.
 pub(crate) fn capabilities() -> Value {
-    json!({ "trust_probe": "v1", "connect": "v1" })
+    json!({ "trust_probe": "v1" })
 }
 
 /// The request's path and query, as received.
