@@ -181,8 +181,11 @@ impl LocalService {
             .executor
             .as_ref()
             .context("the local executor is not running")?;
+        let job = store.create_or_get_active_job(call_id).await?.job;
         executor
-            .send(vec![functions::transcribe_call::uploaded_event(call_id)])
+            .send(vec![functions::transcribe_call::uploaded_event(
+                call_id, &job.id,
+            )])
             .await?;
 
         let deadline = tokio::time::Instant::now() + timeout;

@@ -148,7 +148,7 @@ fn sent_events_match_schemas() {
     let cases = [
         (
             "calls-uploaded.schema.json",
-            events::call_uploaded(&call_id),
+            events::call_uploaded(&call_id, &job_id),
         ),
         (
             "insights-start.schema.json",

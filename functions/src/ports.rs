@@ -6,6 +6,7 @@
 use async_trait::async_trait;
 
 use crate::domain::{CallId, JobId, JobStage, Transcript};
+
 use crate::insights::Insights;
 
 /// Boxed error with its cause chain, as returned by stores and providers.
@@ -73,6 +74,15 @@ pub trait TranscriptionStore: Send + Sync + 'static {
     /// Marks the transcript final and returns the call's active insights
     /// job, creating it when there is none, so a replay never makes a second.
     async fn finalize_transcript(&self, call_id: &CallId) -> Result<JobId, BoxError>;
+
+    /// Records that transcription failed for good: the call's active job
+    /// (created when there is none) becomes `failed` with the message, so
+    /// the failure shows where the insights would.
+    async fn fail_transcription(
+        &self,
+        call_id: &CallId,
+        message: &str,
+    ) -> Result<Transition, BoxError>;
 }
 
 /// Errors a store reports that the functions must tell apart.

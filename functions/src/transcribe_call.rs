@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use inngest::{Context, Error, Event, Function, Step, Trigger};
+use inngest::{Context, Error, Event, Function, FunctionFailed, Step, Trigger};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -58,19 +58,38 @@ pub struct TranscribeDeps {
     pub account_concurrency: u32,
 }
 
-/// The `calls/uploaded` event of a call. Its id derives from the call, so a
-/// repeated upload within the 24-hour deduplication window starts one run.
-pub fn uploaded_event(call_id: &CallId) -> Event {
-    Event::new(EVENT, json!({ "call_id": call_id })).with_id(format!("calls-uploaded-{call_id}"))
+/// The `calls/uploaded` event that transcribes a call for its active job.
+/// Its id derives from the job, so repeated requests for one job start one
+/// run, and a retry after a failed job (a new job) starts a new one.
+pub fn uploaded_event(call_id: &CallId, job_id: &JobId) -> Event {
+    Event::new(EVENT, json!({ "call_id": call_id })).with_id(format!("calls-uploaded-{job_id}"))
 }
 
-/// Builds the function; one run per call at a time.
+/// Builds the function and its failure handler; one run per call at a time.
 pub fn function(deps: TranscribeDeps) -> Function {
     let retries = deps.retries;
+    let failure_store = Arc::clone(&deps.store);
     Function::builder(FUNCTION_ID)
         .name("Transcribe call")
         .trigger(Trigger::event(EVENT))
         .retries(retries)
+        .on_failure(
+            move |ctx: Context<FunctionFailed<CallUploaded>>, step: Step| {
+                let store = Arc::clone(&failure_store);
+                async move {
+                    let failed = ctx.event.data;
+                    let call_id = failed.event.data.call_id.clone();
+                    let message = format!("transcription failed: {}", failed.error.message);
+                    step.run("mark-failed", || async move {
+                        store
+                            .fail_transcription(&call_id, &message)
+                            .await
+                            .map_err(store_error)
+                    })
+                    .await
+                }
+            },
+        )
         .flow_control(crate::per_call_and_account(deps.account_concurrency))
         .build(move |ctx: Context<CallUploaded>, step: Step| {
             let deps = deps.clone();

@@ -142,7 +142,10 @@ async fn transcribe_call(
         ));
     }
 
-    let event = events::call_uploaded(&call_id);
+    // The job is created now, so the insights route reports it as queued
+    // while transcription runs, and a failed transcription fails it.
+    let active = state.store.create_or_get_active_job(&call_id).await?;
+    let event = events::call_uploaded(&call_id, &active.job.id);
     let event_id = event.id.clone();
     state
         .events
@@ -151,7 +154,11 @@ async fn transcribe_call(
         .map_err(|error| ApiError::event_not_sent("calls/uploaded", &error))?;
 
     tracing::info!(call_id = %call_id, "sent calls/uploaded");
-    let body = json!({ "call_id": call_id, "event": { "name": "calls/uploaded", "id": event_id } });
+    let body = json!({
+        "call_id": call_id,
+        "job_id": active.job.id,
+        "event": { "name": "calls/uploaded", "id": event_id },
+    });
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }
 

@@ -60,9 +60,9 @@ impl EventSink {
     }
 }
 
-/// Builds the `calls/uploaded` event of a call.
-pub fn call_uploaded(call_id: &CallId) -> Event {
-    transcribe_call::uploaded_event(call_id)
+/// Builds the `calls/uploaded` event of a call's job.
+pub fn call_uploaded(call_id: &CallId, job_id: &JobId) -> Event {
+    transcribe_call::uploaded_event(call_id, job_id)
 }
 
 /// Builds the `insights/start` event of a job.

@@ -90,6 +90,20 @@ impl functions::ports::TranscriptionStore for Store {
             .map_err(into_port_error)
     }
 
+    async fn fail_transcription(
+        &self,
+        call_id: &CallId,
+        message: &str,
+    ) -> Result<Transition, BoxError> {
+        let active = self
+            .create_or_get_active_job(call_id)
+            .await
+            .map_err(into_port_error)?;
+        Store::fail_job(self, &active.job.id, message)
+            .await
+            .map_err(into_port_error)
+    }
+
     async fn finalize_transcript(&self, call_id: &CallId) -> Result<JobId, BoxError> {
         self.mark_transcript_final(call_id)
             .await
