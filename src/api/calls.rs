@@ -254,7 +254,10 @@ fn checked_source(body: &CreateCall, format: Option<Format>) -> Result<Source, A
 
 fn parse_inline(text: &str, format: Option<Format>) -> Result<Transcript, ApiError> {
     let transcript = transcript::parse(text, format).map_err(|error| {
-        ApiError::invalid("invalid_transcript", format!("invalid transcript: {error}"))
+        ApiError::invalid(
+            "invalid_transcript",
+            format!("invalid transcript: {}", error_chain(&error)),
+        )
     })?;
     if transcript.segments.is_empty() {
         return Err(ApiError::invalid(
@@ -293,4 +296,16 @@ fn checked_http_url(field: &str, value: &str) -> Result<Url, ApiError> {
         return Err(invalid(format!("the scheme is {:?}", url.scheme())));
     }
     Ok(url)
+}
+
+/// The error and its causes, joined with `: `.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

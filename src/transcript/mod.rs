@@ -94,7 +94,7 @@ impl fmt::Display for Format {
 #[derive(Debug, thiserror::Error)]
 pub enum TranscriptError {
     /// The JSON is malformed or does not have the expected shape.
-    #[error("invalid {format} transcript: {source}; {hint}")]
+    #[error("invalid {format} transcript; {hint}")]
     InvalidJson {
         format: Format,
         hint: &'static str,
