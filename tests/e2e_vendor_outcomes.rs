@@ -18,22 +18,30 @@ use vendors::{Dialect, MockVendor, Reply};
 const KEY: &str = "sk-test-outcomes";
 
 async fn run_job(replies: Vec<Reply>) -> (JobOutcome, MockVendor) {
+    run_job_with(replies, &[]).await
+}
+
+/// Runs one insights job against a stand-in OpenAI server answering with
+/// `replies`, with `extra` settings on top of the defaults here.
+async fn run_job_with(
+    replies: Vec<Reply>,
+    extra: &[(&'static str, &str)],
+) -> (JobOutcome, MockVendor) {
     let mock = MockVendor::start(Dialect::OpenAiChat, Some(KEY), replies).await;
     let directory = tempfile::tempdir().unwrap();
     let url = format!(
         "sqlite://{}?mode=rwc",
         directory.path().join("vendor.db").display()
     );
-    let settings = pipeline::settings_for_url(
-        &url,
-        &[
-            ("ANALYZER", "openai"),
-            ("OPENAI_BASE_URL", &mock.base_url),
-            ("OPENAI_API_KEY", KEY),
-            ("LLM_MAX_OUTPUT_RETRIES", "1"),
-            ("STEP_RETRIES", "2"),
-        ],
-    );
+    let mut settings_list = vec![
+        ("ANALYZER", "openai"),
+        ("OPENAI_BASE_URL", mock.base_url.as_str()),
+        ("OPENAI_API_KEY", KEY),
+        ("LLM_MAX_OUTPUT_RETRIES", "1"),
+        ("STEP_RETRIES", "2"),
+    ];
+    settings_list.extend_from_slice(extra);
+    let settings = pipeline::settings_for_url(&url, &settings_list);
     let providers = Providers::from_settings(&settings.providers).unwrap();
     let local = LocalService::start(settings, providers).await.unwrap();
     let transcript = call_insights::transcript::parse(
@@ -177,28 +185,9 @@ async fn schema_invalid_output_fails_after_bounded_requests() {
 #[tokio::test]
 async fn timeout_is_retried_to_success() {
     let slow = success().delayed(std::time::Duration::from_secs(3));
-    let mock = MockVendor::start(Dialect::OpenAiChat, Some(KEY), vec![slow, success()]).await;
-    let directory = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        directory.path().join("timeout.db").display()
-    );
-    let settings = pipeline::settings_for_url(
-        &url,
-        &[
-            ("ANALYZER", "openai"),
-            ("OPENAI_BASE_URL", &mock.base_url),
-            ("OPENAI_API_KEY", KEY),
-            ("VENDOR_TIMEOUT_SECS", "0.5"),
-        ],
-    );
-    let providers = Providers::from_settings(&settings.providers).unwrap();
-    let local = LocalService::start(settings, providers).await.unwrap();
-    let transcript =
-        call_insights::transcript::parse("Ana: Hello there.\nBo: Hi, Ana.\n", None).unwrap();
-    let call_id = local.import("timeout", None, &transcript).await.unwrap();
 
-    let outcome = local.run_insights(&call_id, |_| {}).await.unwrap();
+    let (outcome, mock) =
+        run_job_with(vec![slow, success()], &[("VENDOR_TIMEOUT_SECS", "0.5")]).await;
 
     assert_eq!(
         outcome.job.status,
@@ -207,7 +196,6 @@ async fn timeout_is_retried_to_success() {
         error_message(&outcome)
     );
     assert_eq!(mock.received().len(), 2);
-    local.stop().await;
 }
 
 #[tokio::test]
