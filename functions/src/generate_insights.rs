@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::chunked::{Chunk, ChunkedAnalyzer, PartialInsights};
 use crate::domain::{CallId, JobId, JobStage, Transcript};
+use crate::errors::{provider_error, store_error};
 use crate::insights::Insights;
 use crate::ports::{Analyzer, InsightsStore, Transition};
-use crate::transcribe_call::store_error;
 
 /// Function id; the composite id is `<app id>-generate-call-insights`.
 pub const FUNCTION_ID: &str = "generate-call-insights";
@@ -163,7 +163,7 @@ async fn analyze(deps: &InsightsDeps, job_id: &JobId, call_id: &CallId) -> Resul
     deps.analyzer
         .analyze(&transcript)
         .await
-        .map_err(crate::transcribe_call::provider_error)
+        .map_err(provider_error)
 }
 
 /// Analyzes a transcript one chunk per step (`analyze-chunk`, then
@@ -197,7 +197,7 @@ async fn analyze_in_chunks(
                 analyzer
                     .analyze_chunk(&transcript, chunk)
                     .await
-                    .map_err(crate::transcribe_call::provider_error)
+                    .map_err(provider_error)
             })
             .await?;
         partials.push(partial);
@@ -208,7 +208,7 @@ async fn analyze_in_chunks(
         chunked
             .merge(&transcript, partials)
             .await
-            .map_err(crate::transcribe_call::provider_error)
+            .map_err(provider_error)
     })
     .await
 }

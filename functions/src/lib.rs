@@ -6,6 +6,7 @@
 
 pub mod chunked;
 pub mod domain;
+mod errors;
 pub mod generate_insights;
 pub mod insights;
 pub mod ports;

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::domain::{CallId, JobId};
+use crate::errors::{provider_error, store_error};
 use crate::generate_insights;
-use crate::ports::{BoxError, ProviderError, StoreError, Transcriber, TranscriptionStore};
+use crate::ports::{Transcriber, TranscriptionStore};
 
 /// Function id; the composite id is `<app id>-transcribe-call`.
 pub const FUNCTION_ID: &str = "transcribe-call";
@@ -163,27 +164,4 @@ async fn run(
         segments: transcribed.segments,
         event_id: ids.into_iter().next(),
     })
-}
-
-/// A store error: non-retriable for a missing call, retriable otherwise.
-pub(crate) fn store_error(error: BoxError) -> Error {
-    if let Some(StoreError::CallNotFound(call_id)) = error.downcast_ref::<StoreError>() {
-        return Error::non_retriable(format!(
-            "call {call_id} not found; create it before starting this job"
-        ));
-    }
-    Error::from_boxed(error)
-}
-
-/// A vendor error, keeping its retry decision and delay.
-pub(crate) fn provider_error(error: ProviderError) -> Error {
-    match error {
-        ProviderError::Retryable {
-            message,
-            retry_after: Some(after),
-            ..
-        } => Error::retry_after(message, inngest::RetryAfter::Delay(after)),
-        ProviderError::Retryable { message, .. } => Error::new(message),
-        ProviderError::Permanent { message, .. } => Error::non_retriable(message),
-    }
 }

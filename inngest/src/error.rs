@@ -212,6 +212,15 @@ impl Error {
             .map(|source| source as &(dyn std::error::Error + 'static))
     }
 
+    /// Attaches a boxed cause.
+    pub fn with_boxed_source(
+        mut self,
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    ) -> Self {
+        self.inner.source = Some(source);
+        self
+    }
+
     /// Wraps a boxed error, keeping it as the source.
     pub fn from_boxed(error: Box<dyn std::error::Error + Send + Sync + 'static>) -> Self {
         let mut wrapped = Self::new(error.to_string());
