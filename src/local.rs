@@ -99,7 +99,7 @@ impl LocalService {
 
     /// Creates the call's insights job (or finds the active one), sends
     /// `insights/start`, and waits until the job is completed or failed.
-    /// `observe` sees every stage the job enters and every step event of its
+    /// `observe` receives every stage the job enters and every step event of its
     /// runs, as they happen.
     ///
     /// # Errors

@@ -406,7 +406,7 @@ async fn transcribe_sends_one_event_per_call() {
     let directory = tempfile::tempdir().unwrap();
     let local = start(directory.path(), Arc::new(HeuristicAnalyzer::new())).await;
     let api = ApiClient::new(&local.base_url, None);
-    // A transcript host that accepts connections and never answers keeps
+    // A transcript host that accepts connections and never replies keeps
     // the transcription, and so its job, running during the test.
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let silent_url = format!("http://{}/call-7.txt", silent.local_addr().unwrap());

@@ -21,7 +21,7 @@ async fn run_job(replies: Vec<Reply>) -> (JobOutcome, MockVendor) {
     run_job_with(replies, &[]).await
 }
 
-/// Runs one insights job against a stand-in OpenAI server answering with
+/// Runs one insights job against a stand-in OpenAI server replying with
 /// `replies`, with `extra` settings on top of the defaults here.
 async fn run_job_with(
     replies: Vec<Reply>,
@@ -69,7 +69,7 @@ fn error_message(outcome: &JobOutcome) -> String {
 }
 
 #[tokio::test]
-async fn rate_limit_with_retry_after_is_retried_to_success() {
+async fn rate_limit_retried_to_success() {
     let limited = Reply::json(
         429,
         &vendors::openai_error_body("Rate limit reached", "requests", None),

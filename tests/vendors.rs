@@ -25,7 +25,7 @@ const DEEPGRAM_KEY: &str = "dg-test-1a7e3f90b5";
 
 /// A timeout far below the mock's delay, so the timeout tests finish quickly.
 const SHORT_TIMEOUT: Duration = Duration::from_millis(300);
-/// How long a mock waits before answering in the timeout tests.
+/// How long a mock waits before replying in the timeout tests.
 const SLOW_REPLY: Duration = Duration::from_secs(10);
 
 const SHORT_CALL: &str = "\

@@ -1,9 +1,9 @@
 //! `generate-call-insights`: fetch a call's transcript, analyze it, save the
 //! insights, and mark the job. Triggered by `insights/start`.
 //!
-//! Step outputs stay small (counts and the insights object); the transcript
-//! itself is read from the store inside each step that needs it, because a
-//! step output is capped at 4 MiB and run state at 32 MiB.
+//! Step outputs stay small: counts and the insights object. Each step that
+//! needs the transcript reads it from the store, because Inngest caps a step
+//! output at 4 MiB and a run's state at 32 MiB.
 
 use std::sync::Arc;
 

@@ -15,7 +15,7 @@ pub struct App {
 #[derive(Clone)]
 pub(crate) struct Entry {
     pub(crate) handler: Handler,
-    /// Attempts when the request does not say: retries plus one.
+    /// Attempts when the request does not carry them: retries plus one.
     pub(crate) max_attempts: u32,
 }
 

@@ -1,8 +1,8 @@
 //! Errors raised by function code, and their wire form.
 //!
-//! Function code uses one error type, [`Error`]. It is retriable by default;
-//! [`Error::non_retriable`] stops retries and [`Error::retry_after`] asks the
-//! executor to wait. The [`ResultExt`] trait classifies errors inline at the
+//! Function code uses one error type, [`Error`]. It is retriable by default.
+//! [`Error::non_retriable`] stops retries, and [`Error::retry_after`] tells
+//! the executor how long to wait. The [`ResultExt`] trait classifies errors inline at the
 //! call site: `vendor_call().await.non_retriable()?`.
 
 use std::fmt;
@@ -105,7 +105,7 @@ impl RetryAfter {
     }
 }
 
-/// How the executor should treat an error.
+/// Retry behaviour the executor applies to an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Retry {
     /// Retry with the executor's backoff (the default).
@@ -134,7 +134,7 @@ struct Inner {
 }
 
 impl Error {
-    /// A retriable error with a message.
+    /// Creates a retriable error with a message.
     pub fn new(message: impl Into<String>) -> Self {
         Self {
             inner: Box::new(Inner {
@@ -154,7 +154,7 @@ impl Error {
             .with_retry(Retry::Never)
     }
 
-    /// A retriable error that asks the executor to wait before the next attempt.
+    /// Creates a retriable error that tells the executor how long to wait before the next attempt.
     pub fn retry_after(message: impl Into<String>, after: RetryAfter) -> Self {
         Self::new(message)
             .with_name("RetryAfterError")

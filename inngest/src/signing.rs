@@ -21,7 +21,7 @@ pub struct SigningKey {
     prefix_len: usize,
 }
 
-/// Why a signing key was rejected at configuration time.
+/// Error for a signing key rejected at configuration time.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeyError {
     /// The key is empty or only a prefix.
@@ -121,14 +121,14 @@ fn prefix_len(key: &str) -> usize {
     "signkey-".len() + word_len + 1
 }
 
-/// Which configured key verified a request.
+/// Configured key that verified a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyUsed {
     Primary,
     Fallback,
 }
 
-/// Why a signature was rejected.
+/// Error for a rejected signature.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SignatureError {
     #[error("no X-Inngest-Signature header was sent")]

@@ -73,7 +73,7 @@ fn counted(
 }
 
 #[tokio::test]
-async fn planned_parallel_steps_run_nothing_and_targets_run_one() {
+async fn planning_runs_nothing_targets_run_one() {
     let audio = Arc::new(AtomicU32::new(0));
     let metadata = Arc::new(AtomicU32::new(0));
     let (a, m) = (Arc::clone(&audio), Arc::clone(&metadata));
@@ -136,7 +136,7 @@ async fn planned_parallel_steps_run_nothing_and_targets_run_one() {
 }
 
 #[tokio::test]
-async fn no_retries_left_after_a_wait_reports_step_failed() {
+async fn last_attempt_after_wait_fails_step() {
     let app = App::new("call-insights").function(
         Function::builder("generate-call-insights")
             .trigger(Trigger::event("insights/start"))
@@ -167,7 +167,7 @@ async fn no_retries_left_after_a_wait_reports_step_failed() {
 }
 
 #[tokio::test]
-async fn wait_payload_that_does_not_parse_is_an_error_not_a_timeout() {
+async fn unparsable_wait_payload_is_error() {
     #[derive(serde::Deserialize)]
     #[allow(dead_code)]
     struct Approval {
@@ -271,7 +271,7 @@ async fn three_megabyte_memo_fits_the_default_body_limit() {
 }
 
 #[tokio::test]
-async fn send_event_step_sends_once_with_a_deterministic_id() {
+async fn send_event_sends_once() {
     let api = FakeApi::start(vec![Reply {
         method: Method::POST,
         path_prefix: "/e/".to_owned(),
@@ -387,7 +387,7 @@ async fn dev_url_in_inngest_dev_sets_both_bases() {
 }
 
 #[tokio::test]
-async fn in_band_sync_uses_the_configured_origin_and_keeps_bypass_tokens() {
+async fn in_band_sync_configured_origin() {
     let mut config = ServeConfig::dev(Url::parse("http://127.0.0.1:9/").unwrap());
     config.serve_origin = Some("https://calls.example.com".to_owned());
     let app = App::new("call-insights").function(

@@ -1,6 +1,6 @@
 //! Sync and introspection against the official SDK's recorded exchanges,
 //! with a stand-in Inngest API on loopback. Where this crate differs on
-//! purpose, the test says so and checks our behaviour instead.
+//! purpose, the test states it and checks our behaviour instead.
 
 mod common;
 
@@ -123,7 +123,7 @@ async fn dev_bare_put_registers_the_same_functions() {
 }
 
 #[tokio::test]
-async fn deploy_id_is_forwarded_but_kept_out_of_urls() {
+async fn deploy_id_forwarded_not_in_urls() {
     let exchange = vectors::exchange(
         "sync.json",
         "dev: PUT from dev server with deployId and X-Inngest-Server-Kind: dev",
@@ -160,7 +160,7 @@ async fn rejected_register_answers_500_naming_url_and_reason() {
 
     let response = replay(&dev(&api), &exchange.request, None).await;
 
-    // The official SDK answers 200 here; a failed sync must never look like success.
+    // The official SDK returns 200 here; a failed sync must never look like success.
     assert_eq!(response.status, 500);
     let message = body_json(&response)["message"].as_str().unwrap().to_owned();
     assert!(
@@ -200,7 +200,7 @@ async fn html_from_the_api_is_a_failed_sync() {
 }
 
 #[tokio::test]
-async fn cloud_sync_uses_the_hashed_key_and_strips_headers_when_unsigned() {
+async fn cloud_sync_hashed_key_and_stripping() {
     let api = api_accepting_register(200, json!({ "ok": true, "modified": true })).await;
     let handler = cloud(&api);
 

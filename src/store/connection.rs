@@ -13,9 +13,8 @@ use sqlx::sqlite::{
 
 use super::Error;
 
-// NOTE: `migrate!` makes the compiler watch the files it embeds but not the
-// folders. A new migration file is embedded only after this crate rebuilds for
-// another reason, unless a build script reruns on `migrations/`.
+// `migrate!` watches the files it embeds but not their folders, so build.rs
+// reruns the build when a migration is added.
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -89,6 +88,8 @@ impl Default for StoreOptions {
 impl StoreOptions {
     /// Options for a PostgreSQL transaction-mode pooler: no prepared-statement
     /// cache and no migrations on connect.
+    // NOTE: tested against direct PostgreSQL only, not behind PgBouncer or
+    // Supavisor in transaction mode.
     pub fn transaction_pooler() -> Self {
         Self {
             run_migrations: false,

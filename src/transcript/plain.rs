@@ -4,7 +4,7 @@ use functions::domain::{Segment, Transcript};
 
 use super::{TranscriptError, collapse_whitespace};
 
-/// Longest speaker name accepted before a colon, in characters.
+/// Maximum speaker name length accepted before a colon, in characters.
 const MAX_SPEAKER_CHARS: usize = 40;
 /// Most words accepted in a speaker name.
 const MAX_SPEAKER_WORDS: usize = 5;
@@ -86,7 +86,7 @@ fn is_sentence_word(word: &str) -> bool {
 
 /// Parses `Speaker: text` lines. Lines without a prefix continue the previous
 /// turn and blank lines are ignored. Text before the first speaker is an error,
-/// because it would otherwise be dropped or given to nobody.
+/// because it would otherwise be dropped or attributed to no speaker.
 pub(super) fn parse(input: &str) -> Result<Transcript, TranscriptError> {
     let mut segments: Vec<Segment> = Vec::new();
     for (index, line) in input.lines().enumerate() {

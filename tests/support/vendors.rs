@@ -1,7 +1,7 @@
 //! Local stand-ins for the vendor APIs, on 127.0.0.1 with a free port.
 //!
 //! Each mock checks a request the way its vendor does (path, auth header,
-//! required body fields) and answers a failed check with that vendor's 400
+//! required body fields) and replies to a failed check with that vendor's 400
 //! or 401 error body, so a client that sends the wrong shape fails its test.
 //! Requests that pass are recorded and answered with scripted replies in order;
 //! the last reply repeats.
@@ -73,7 +73,7 @@ pub(crate) struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
-    /// Wait before answering, to provoke client timeouts.
+    /// Wait before replying, to provoke client timeouts.
     pub delay: Duration,
 }
 
@@ -99,7 +99,7 @@ impl Reply {
         self
     }
 
-    /// Answers only after `delay`.
+    /// Delays the reply by `delay`.
     pub(crate) fn delayed(mut self, delay: Duration) -> Self {
         self.delay = delay;
         self

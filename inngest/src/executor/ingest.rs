@@ -14,7 +14,7 @@ use crate::wire::Event;
 /// Events with the same `id` within this window trigger functions once.
 const DEDUP_WINDOW_MILLIS: i64 = 24 * 3600 * 1000;
 
-/// Longest event name accepted.
+/// Maximum event name length accepted.
 const MAX_NAME_LEN: usize = 512;
 
 impl Executor {

@@ -23,7 +23,7 @@ pub(super) struct Outcome {
     pub(super) progress: Vec<RunProgress>,
 }
 
-/// The job being answered with its run and function.
+/// The job whose reply is handled, with its run and function.
 pub(super) struct Answered<'a> {
     pub(super) job: &'a Job,
     pub(super) run: &'a RunRecord,

@@ -97,8 +97,8 @@ pub trait ExecutorStore: Send + Sync {
 
 /// Every effect of one response (or event), applied in one transaction in
 /// this order: events, new runs, run updates, step results, wait
-/// resolutions, jobs, waits, dropped waits, dropped jobs, then the job being
-/// answered. A run update applies only while the run is running, so a reply
+/// resolutions, jobs, waits, dropped waits, dropped jobs, then the job whose
+/// reply this is. A run update applies only while the run is running, so a reply
 /// that arrives after a run was cancelled cannot end it a second time.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Commit {
@@ -118,9 +118,9 @@ pub struct Commit {
     pub drop_waits_of: Vec<String>,
     /// Runs whose queued jobs are marked done because they were cancelled.
     pub drop_jobs_of: Vec<String>,
-    /// The job answered, marked done.
+    /// The job whose reply this is, marked done.
     pub complete_job: Option<String>,
-    /// The job answered, scheduled again instead of done.
+    /// The job whose reply this is, scheduled again instead of done.
     pub retry_job: Option<JobRetry>,
 }
 

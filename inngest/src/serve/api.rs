@@ -78,7 +78,7 @@ impl ApiClient {
     /// the status and parsed JSON body.
     ///
     /// # Errors
-    /// [`ApiError`] when the API is unreachable or answers something other than JSON.
+    /// [`ApiError`] when the API is unreachable or replies with something other than JSON.
     pub async fn send(
         &self,
         method: Method,

@@ -78,7 +78,7 @@ pub struct ServeConfig {
     pub stream_keep_alive: Duration,
     /// Maximum request body in bytes.
     pub body_limit: usize,
-    /// Answer `X-Inngest-Sync-Kind: in_band` PUTs in band.
+    /// Whether `X-Inngest-Sync-Kind: in_band` PUTs get the configuration in the response.
     pub allow_in_band_sync: bool,
     /// Allow unsigned out-of-band sync PUTs in cloud mode.
     pub enable_unauthed_sync: bool,

@@ -11,7 +11,7 @@ use super::{ServeHandler, ServeRequest, ServeResponse, ServerMode};
 use crate::signing::event_key_hash;
 use crate::wire::headers;
 
-/// Introspection schema version the Inngest server knows.
+/// Introspection schema version the Inngest server accepts.
 pub(crate) const SCHEMA_VERSION: &str = "2024-05-24";
 
 impl ServeHandler {

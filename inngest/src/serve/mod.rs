@@ -32,7 +32,7 @@ use crate::app::{App, Entry};
 use crate::client::EventClient;
 use crate::wire::headers;
 
-/// A request as the serve endpoint sees it.
+/// A request as the serve endpoint receives it.
 #[derive(Debug, Clone)]
 pub struct ServeRequest {
     pub method: Method,

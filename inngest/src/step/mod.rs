@@ -4,8 +4,8 @@
 //! A memoized step returns at once. A new step either runs (when this request
 //! targets it, or the driver picks it for immediate execution) or registers
 //! the op the executor must handle. Either way the future of a new step never
-//! resolves: the driver sees the function pending with work recorded, drops
-//! the function future and answers 206. User code therefore cannot swallow
+//! resolves: the driver finds the function pending with work recorded, drops
+//! the function future and returns 206. User code therefore cannot swallow
 //! the interrupt with `?` or `match`.
 
 mod invoke;

@@ -107,8 +107,8 @@ impl SharedState {
         Self(Arc::new(Mutex::new(state)))
     }
 
-    /// Locks the state. A poisoned lock is recovered: the state is only
-    /// written in short sections that never panic half-way.
+    /// Locks the state. A poisoned lock is recovered, because no user code
+    /// runs under the lock and every write is a short field update or push.
     pub(crate) fn lock(&self) -> MutexGuard<'_, ExecState> {
         self.0
             .lock()
